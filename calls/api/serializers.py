@@ -1,0 +1,65 @@
+from django.db.models import Q
+from rest_framework import serializers
+
+from accounts.models import Role
+from accounts.scoping import team_ids_visible_to, users_visible_to
+from calls.models import Call, Campaign
+from calls.validators import validate_phone, validate_started_at
+
+
+class ScopedAgentField(serializers.PrimaryKeyRelatedField):
+    """An agent id the requesting user can see; any other id reads as "does not exist"."""
+
+    def get_queryset(self):
+        request = self.context["request"]
+        return users_visible_to(request.user).filter(role=Role.AGENT)
+
+
+class ScopedCampaignField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        team_ids = team_ids_visible_to(self.context["request"].user)
+        campaigns = Campaign.objects.filter(is_active=True)
+        return campaigns if team_ids is None else campaigns.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+
+
+class CallSerializer(serializers.ModelSerializer):
+    agent = ScopedAgentField(required=False)
+    agent_name = serializers.CharField(source="agent.__str__", read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    campaign = ScopedCampaignField(required=False, allow_null=True)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None)
+    customer_phone = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        validators=[validate_phone],
+        help_text="Write only: reads return customer_phone_masked.",
+    )
+    customer_phone_masked = serializers.CharField(read_only=True)
+    # Optional: a new call starts now (see services.call_create); an update keeps its time.
+    started_at = serializers.DateTimeField(required=False, validators=[validate_started_at])
+
+    class Meta:
+        model = Call
+        fields = [
+            "id",
+            "agent",
+            "agent_name",
+            "team",
+            "team_name",
+            "direction",
+            "customer_name",
+            "customer_phone",
+            "customer_phone_masked",
+            "campaign",
+            "campaign_name",
+            "purpose",
+            "started_at",
+            "duration_seconds",
+            "outcome",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["team", "created_at", "updated_at"]

@@ -1,0 +1,52 @@
+"""Reads shared by the web views and the API. Scope first, then filter."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.scoping import team_ids_visible_to
+
+from .models import Call
+
+
+def calls_visible_to(user: User) -> QuerySet[Call]:
+    calls = Call.objects.select_related("agent", "team", "campaign")
+    if user.role == Role.AGENT and not user.is_superuser:
+        return calls.filter(agent=user)
+    team_ids = team_ids_visible_to(user)
+    return calls if team_ids is None else calls.filter(team_id__in=team_ids)
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start, start + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DailyProgress:
+    done: int
+    target: int
+
+    @property
+    def percent(self) -> int:
+        if not self.target:
+            return 100
+        return min(100, round(100 * self.done / self.target))
+
+    @property
+    def remaining(self) -> int:
+        return max(self.target - self.done, 0)
+
+
+def agent_daily_progress(agent: User, day: date | None = None) -> DailyProgress:
+    start, end = local_day_bounds(day or timezone.localdate())
+    done = Call.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end).count()
+    return DailyProgress(done=done, target=agent.daily_call_target)
+
+
+def agent_recent_calls(agent: User, limit: int = 10) -> QuerySet[Call]:
+    return Call.objects.filter(agent=agent).select_related("campaign")[:limit]

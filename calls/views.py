@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .filters import CallFilter
+from .forms import CallForm
+from .policies import can_change_call, can_log_calls
+from .selectors import agent_daily_progress, agent_recent_calls, calls_visible_to
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_agent:
+        return redirect("calls:quick_log")
+    return redirect("calls:list")
+
+
+@login_required
+def quick_log(request: HttpRequest) -> HttpResponse:
+    """The page an agent keeps open all day: log a call in seconds, see today's progress."""
+    user = request.user
+    if not can_log_calls(user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = CallForm(request.POST, user=user)
+        if form.is_valid():
+            changes = form.changes()
+            services.call_create(actor=user, **changes)
+            messages.success(request, _("Call logged."))
+            return redirect("calls:quick_log")
+    else:
+        form = CallForm(user=user)
+    context = {"form": form}
+    if user.is_agent:
+        context["progress"] = agent_daily_progress(user)
+        context["recent_calls"] = agent_recent_calls(user)
+    else:
+        context["recent_calls"] = calls_visible_to(user).filter(created_by=user)[:10]
+    return render(request, "calls/quick_log.html", context)
+
+
+@login_required
+def call_list(request: HttpRequest) -> HttpResponse:
+    calls = calls_visible_to(request.user)
+    call_filter = CallFilter(request.GET or None, queryset=calls, request=request)
+    page = Paginator(call_filter.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "calls/call_list.html",
+        {"filter": call_filter, "page": page, "query": query.urlencode(), "can_log": can_log_calls(request.user)},
+    )
+
+
+@login_required
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    return render(request, "calls/call_detail.html", {"call": call, "can_change": can_change_call(request.user, call)})
+
+
+@login_required
+def call_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    if not can_change_call(request.user, call):
+        raise PermissionDenied
+    show_phone = call.agent_id == request.user.pk
+    form = CallForm(request.POST or None, instance=call, user=request.user, show_phone=show_phone)
+    if request.method == "POST" and form.is_valid():
+        services.call_update(actor=request.user, call=call, changes=form.changes())
+        messages.success(request, _("Call updated."))
+        return redirect("calls:detail", pk=call.pk)
+    return render(request, "calls/call_edit.html", {"call": call, "form": form})
+
+
+@login_required
+@require_POST
+def call_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    services.call_delete(actor=request.user, call=call)
+    messages.success(request, _("Call deleted."))
+    return redirect("calls:list")

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from accounts.api import TeamViewSet, UserViewSet, me
+from calls.api.views import CallViewSet
+
+from .api import router
+
+router.register("calls", CallViewSet, basename="call")
+router.register("teams", TeamViewSet, basename="team")
+router.register("users", UserViewSet, basename="user")
+
+api_urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("me/", me, name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include(api_urlpatterns)),
+    path("", include("calls.urls")),
+]
