@@ -177,9 +177,7 @@ def _write_marker(directory: Path, sha256: str, size: int) -> None:
 def _build(target_dir: Path, source: ModelSource) -> None:
     missing = [str(p) for p in (*source.parts, *source.side_files) if not p.is_file()]
     if missing:
-        raise ModelUnavailableError(
-            "The bundled Whisper model is incomplete; missing: " + ", ".join(missing)
-        )
+        raise ModelUnavailableError("The bundled Whisper model is incomplete; missing: " + ", ".join(missing))
     # Hash while joining so the big file is read only once; nothing becomes
     # visible under its final name until the hash has been checked.
     tmp_model = _temp_path(target_dir, MODEL_FILENAME)
@@ -232,8 +230,7 @@ def resolve_model_dir(setting_value: str | os.PathLike[str] | None, default_dir:
         explicit = Path(str(setting_value).strip()).expanduser()
         if not (explicit / MODEL_FILENAME).is_file():
             raise ModelUnavailableError(
-                f"The configured Whisper model directory '{explicit}' does not contain "
-                f"{MODEL_FILENAME}."
+                f"The configured Whisper model directory '{explicit}' does not contain {MODEL_FILENAME}."
             )
         return explicit
     return ensure_bundled_model(Path(default_dir))
