@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import ChannelLayout
+
 from .phone import format_phone, mask_phone
 from .validators import validate_duration, validate_phone, validate_started_at
 
@@ -122,3 +124,312 @@ class Call(models.Model):
     def duration_display(self) -> str:
         minutes, seconds = divmod(self.duration_seconds, 60)
         return f"{minutes}:{seconds:02d}"
+
+
+def recording_upload_to(instance: "Recording", filename: str) -> str:
+    # The stored name is ours, never the uploader's: no path tricks, no collisions, no PII in paths.
+    return f"recordings/{instance.created_at:%Y/%m}/{instance.storage_key}{instance.storage_suffix}"
+
+
+class RecordingStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    PROBING = "probing", _("Checking audio")
+    TRANSCRIBING = "transcribing", _("Transcribing")
+    ANALYSING = "analysing", _("Analysing tone")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class Recording(models.Model):
+    """An uploaded call recording and where it is in the pipeline.
+
+    The status is a state machine, changed only by calls.services / calls.pipeline:
+
+        queued ──> probing ──> transcribing ──> analysing ──> done
+           ^          │             │               │
+           │          └─────────────┴───────────────┴──> failed
+           └───────────────────── retry ────────────────────┘
+
+    - queued: stored and validated at upload, the pipeline is enqueued (on commit).
+    - probing / transcribing / analysing: a worker holds the stage; `progress` is the percent
+      of audio transcribed. A worker that dies mid-stage leaves the status as it was; the
+      re-delivered task picks it up again, and `attempts` (counted when a transcription starts)
+      turns a file that keeps killing its worker into `failed` instead of a loop.
+    - done: transcript and analysis stored. Re-running any stage does nothing.
+    - failed: `failure_reason` says why in words a person can act on. A retry sends it back to
+      queued, keeping whatever stages already finished.
+    """
+
+    TERMINAL = (RecordingStatus.DONE, RecordingStatus.FAILED)
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="recordings", verbose_name=_("call"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    file = models.FileField(_("file"), upload_to=recording_upload_to, max_length=255)
+    storage_key = models.CharField(max_length=32, unique=True, editable=False)
+    storage_suffix = models.CharField(max_length=8, editable=False)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, unique=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"))
+    format_name = models.CharField(_("format"), max_length=40)
+    codec = models.CharField(_("codec"), max_length=40)
+    duration_seconds = models.FloatField(_("duration (seconds)"))
+    sample_rate = models.PositiveIntegerField(_("sample rate"))
+    channels = models.PositiveSmallIntegerField(_("channels"))
+    channel_layout = models.CharField(_("channel layout"), max_length=20, choices=ChannelLayout.choices)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=RecordingStatus.choices, default=RecordingStatus.QUEUED, db_index=True
+    )
+    progress = models.FloatField(_("progress (%)"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("transcription attempts"), default=0)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"))
+    status_changed_at = models.DateTimeField(_("status changed at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["call", "created_at", "id"]
+        verbose_name = _("recording")
+        verbose_name_plural = _("recordings")
+
+    def __str__(self) -> str:
+        return f"{self.original_filename or self.storage_key} ({self.get_status_display()})"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in self.TERMINAL
+
+    @property
+    def is_stereo_split(self) -> bool:
+        return self.channel_layout != ChannelLayout.MONO
+
+
+class Transcript(models.Model):
+    """The transcript of one recording: one at most (the one-to-one is the guarantee)."""
+
+    recording = models.OneToOneField(Recording, on_delete=models.CASCADE, related_name="transcript")
+    language = models.CharField(max_length=8, blank=True)
+    model_name = models.CharField(max_length=200)
+    settings_used = models.JSONField(default=dict)
+    processing_seconds = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
+
+    def __str__(self) -> str:
+        return f"transcript of recording {self.recording_id}"
+
+
+class Speaker(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    CUSTOMER = "customer", _("Customer")
+    UNKNOWN = "unknown", _("Unknown speaker")
+
+
+class Segment(models.Model):
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    # Denormalised so that search and the dashboards reach segments without two joins.
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="segments")
+    index = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=10, choices=Speaker.choices)
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+    avg_logprob = models.FloatField(null=True)
+    no_speech_prob = models.FloatField(null=True)
+    compression_ratio = models.FloatField(null=True)
+    words = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["transcript", "index"]
+        constraints = [models.UniqueConstraint(fields=["transcript", "index"], name="segment_unique_index")]
+
+    def __str__(self) -> str:
+        return f"[{self.start:.1f}-{self.end:.1f}] {self.speaker}: {self.text[:40]}"
+
+
+class Category(models.TextChoices):
+    BANMAL = "banmal", _("Banmal (no polite speech)")
+    DISMISSIVE = "dismissive", _("Dismissive")
+    BLAME = "blame", _("Blaming the customer")
+    SARCASM = "sarcasm", _("Sarcasm / condescension")
+    PROFANITY = "profanity", _("Profanity")
+    ABUSE = "abuse", _("Abuse of the agent")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
+
+
+class RuleSpeaker(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    CUSTOMER = "customer", _("Customer")
+    ANY = "any", _("Either speaker")
+
+
+class Rule(models.Model):
+    """One rule of the tone rulebook: a morpheme-level pattern with its examples.
+
+    Saved only through calls.rulebook.rule_save, which checks the pattern compiles and every
+    example matches (or not) as declared, bumps `version` and keeps the previous text in
+    RuleVersion. The pattern language is described in the README.
+    """
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    speaker = models.CharField(_("speaker"), max_length=10, choices=RuleSpeaker.choices)
+    pattern = models.TextField(_("pattern"))
+    explanation = models.CharField(_("explanation"), max_length=300)
+    suggestion = models.CharField(_("suggested phrasing"), max_length=300, blank=True)
+    must_match = models.JSONField(_("examples that must match"), default=list, blank=True)
+    must_not_match = models.JSONField(_("examples that must not match"), default=list, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["category", "code"]
+        verbose_name = _("tone rule")
+        verbose_name_plural = _("tone rules")
+
+    def __str__(self) -> str:
+        return f"{self.code} (v{self.version})"
+
+    def to_spec(self):
+        from .tone import RuleSpec
+
+        return RuleSpec(
+            code=self.code,
+            category=self.category,
+            severity=self.severity,
+            speaker=self.speaker,
+            pattern=self.pattern,
+            explanation=self.explanation,
+            suggestion=self.suggestion,
+            must_match=tuple(self.must_match or ()),
+            must_not_match=tuple(self.must_not_match or ()),
+        )
+
+
+class RuleVersion(models.Model):
+    """The text of a rule as it was at one version: rules are versioned, never silently edited."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    snapshot = models.JSONField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["rule", "-version"]
+        constraints = [models.UniqueConstraint(fields=["rule", "version"], name="rule_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot.get('code', self.rule_id)} v{self.version}"
+
+
+class ReviewStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", _("Not reviewed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Flag(models.Model):
+    """A moment the tone analysis flagged: a span of one transcript segment."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="flags")
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="flags")
+    # Denormalised for the dashboards: who, which team, when, without joining the call.
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    call_started_at = models.DateTimeField(db_index=True)
+    speaker = models.CharField(max_length=10, choices=Speaker.choices)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, db_index=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    start = models.PositiveIntegerField(_("span start"))
+    end = models.PositiveIntegerField(_("span end"))
+    excerpt = models.CharField(_("flagged words"), max_length=300)
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="flags")
+    rule_code = models.CharField(_("rule"), max_length=60)
+    rule_version = models.PositiveIntegerField(default=1)
+    explanation = models.CharField(_("explanation"), max_length=300)
+    suggestion = models.CharField(_("suggested phrasing"), max_length=300, blank=True)
+    review_status = models.CharField(
+        _("review"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.UNREVIEWED, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(_("review note"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["call", "segment__start", "start"]
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
+        indexes = [
+            models.Index(fields=["team", "call_started_at"], name="flag_team_time"),
+            models.Index(fields=["agent", "call_started_at"], name="flag_agent_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.excerpt}"
+
+
+class CallAnalysis(models.Model):
+    """The tone analysis of a call as a whole: MOT checklist and metrics, one per call."""
+
+    call = models.OneToOneField(Call, on_delete=models.CASCADE, related_name="analysis")
+    checklist = models.JSONField(default=list)
+    metrics = models.JSONField(default=dict)
+    flag_count = models.PositiveIntegerField(default=0)
+    agent_flag_count = models.PositiveIntegerField(default=0)
+    abuse_count = models.PositiveIntegerField(default=0)
+    rulebook_key = models.CharField(max_length=64, blank=True)
+    analysed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("call analysis")
+        verbose_name_plural = _("call analyses")
+
+    def __str__(self) -> str:
+        return f"analysis of call {self.call_id}"
+
+
+class Notification(models.Model):
+    """An in-app message to one person (e.g. a supervisor told of customer abuse)."""
+
+    class Kind(models.TextChoices):
+        ABUSE = "abuse", _("Customer abuse")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="notifications", null=True)
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "call"], name="notification_once_per_call")]
+
+    def __str__(self) -> str:
+        return self.message[:60]

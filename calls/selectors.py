@@ -9,15 +9,27 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.scoping import team_ids_visible_to
 
-from .models import Call
+from .models import Call, Recording, Segment
+
+
+def scope_to_user(queryset: QuerySet, user: User, call_path: str = "") -> QuerySet:
+    """Keep the rows whose call the user may read; `call_path` leads from the row to its call."""
+    if user.role == Role.AGENT and not user.is_superuser:
+        return queryset.filter(**{f"{call_path}agent": user})
+    team_ids = team_ids_visible_to(user)
+    return queryset if team_ids is None else queryset.filter(**{f"{call_path}team_id__in": team_ids})
 
 
 def calls_visible_to(user: User) -> QuerySet[Call]:
-    calls = Call.objects.select_related("agent", "team", "campaign")
-    if user.role == Role.AGENT and not user.is_superuser:
-        return calls.filter(agent=user)
-    team_ids = team_ids_visible_to(user)
-    return calls if team_ids is None else calls.filter(team_id__in=team_ids)
+    return scope_to_user(Call.objects.select_related("agent", "team", "campaign"), user)
+
+
+def recordings_visible_to(user: User) -> QuerySet[Recording]:
+    return scope_to_user(Recording.objects.select_related("call"), user, "call__")
+
+
+def call_segments(call: Call) -> QuerySet[Segment]:
+    return Segment.objects.filter(call=call).order_by("start", "transcript_id", "index")
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

@@ -11,4 +11,6 @@ urlpatterns = [
     path("calls/<int:pk>/", views.call_detail, name="detail"),
     path("calls/<int:pk>/edit/", views.call_edit, name="edit"),
     path("calls/<int:pk>/delete/", views.call_delete, name="delete"),
+    path("calls/upload/", views.recording_upload, name="upload"),
+    path("recordings/<int:pk>/retry/", views.recording_retry_view, name="recording_retry"),
 ]

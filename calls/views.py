@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,11 +8,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import ChannelLayout
+
 from . import services
 from .filters import CallFilter
 from .forms import CallForm
 from .policies import can_change_call, can_log_calls
-from .selectors import agent_daily_progress, agent_recent_calls, calls_visible_to
+from .recordings import recording_retry
+from .selectors import (
+    agent_daily_progress,
+    agent_recent_calls,
+    call_segments,
+    calls_visible_to,
+    recordings_visible_to,
+)
 
 
 @login_required
@@ -62,7 +72,44 @@ def call_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
-    return render(request, "calls/call_detail.html", {"call": call, "can_change": can_change_call(request.user, call)})
+    recordings = list(call.recordings.all())
+    return render(
+        request,
+        "calls/call_detail.html",
+        {
+            "call": call,
+            "can_change": can_change_call(request.user, call),
+            "recordings": recordings,
+            "segments": list(call_segments(call)),
+        },
+    )
+
+
+@login_required
+def recording_upload(request: HttpRequest) -> HttpResponse:
+    """Drag-and-drop upload of one or many recordings, to an existing call or as new calls."""
+    if not can_log_calls(request.user):
+        raise PermissionDenied
+    call = None
+    if request.GET.get("call"):
+        call = get_object_or_404(calls_visible_to(request.user), pk=request.GET["call"])
+        if not can_change_call(request.user, call):
+            raise PermissionDenied
+    form = CallForm(user=request.user)
+    return render(
+        request,
+        "calls/upload.html",
+        {"call": call, "form": form, "layouts": ChannelLayout.choices, "max_mb": settings.RECORDING_MAX_BYTES // 2**20},
+    )
+
+
+@login_required
+@require_POST
+def recording_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    recording = get_object_or_404(recordings_visible_to(request.user), pk=pk)
+    recording_retry(actor=request.user, recording=recording)
+    messages.success(request, _("The recording is queued again."))
+    return redirect("calls:detail", pk=recording.call_id)
 
 
 @login_required

@@ -5,11 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from accounts.api import TeamViewSet, UserViewSet, me
+from calls.api.recordings import RecordingViewSet
+from calls.api.tone import CallAnalysisViewSet, FlagViewSet, NotificationViewSet, RuleViewSet
 from calls.api.views import CallViewSet
 
 from .api import router
 
 router.register("calls", CallViewSet, basename="call")
+router.register("recordings", RecordingViewSet, basename="recording")
+router.register("analyses", CallAnalysisViewSet, basename="analysis")
+router.register("flags", FlagViewSet, basename="flag")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")
 

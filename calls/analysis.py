@@ -1,0 +1,149 @@
+"""The pipeline's analysis stage: tone flags, the MOT checklist and call metrics for a call, and
+the notifications that follow. Each function takes a call id and can run again without harm:
+a re-analysis replaces the call's flags in one transaction (keeping reviewers' verdicts on flags
+that are found again), and notifications are sent once per person and call.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Call, CallAnalysis, Category, Flag, Notification, Segment
+from .rulebook import get_analyzer
+from .tone import call_metrics, mot_checklist
+
+logger = logging.getLogger(__name__)
+
+AGENT_CATEGORIES = {Category.BANMAL, Category.DISMISSIVE, Category.BLAME, Category.SARCASM}
+
+
+def _review_key(flag: Flag) -> tuple:
+    return (flag.segment_id, flag.rule_code, flag.start, flag.end)
+
+
+def call_analyse(call_id: int) -> CallAnalysis | None:
+    """Analyse every stored segment of the call with the current rulebook."""
+    call = Call.objects.filter(pk=call_id).first()
+    if call is None:
+        return None
+    segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
+    key, analyzer = get_analyzer()
+    hits_per_segment = analyzer.analyze_many((seg.text, seg.speaker) for seg in segments)
+    stereo = call.recordings.exclude(channel_layout="mono").exists()
+    rows = [{"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text} for s in segments]
+    rules = {rule.code: rule for rule in _rules()}
+
+    with transaction.atomic():
+        locked = Call.objects.select_for_update().filter(pk=call_id).first()
+        if locked is None:
+            return None
+        reviews = {
+            _review_key(flag): flag for flag in Flag.objects.filter(call=call).exclude(review_status="unreviewed")
+        }
+        Flag.objects.filter(call=call).delete()
+        flags = []
+        for segment, hits in zip(segments, hits_per_segment, strict=True):
+            for hit in hits:
+                rule = rules.get(hit.rule)
+                flag = Flag(
+                    call=call,
+                    segment=segment,
+                    agent_id=call.agent_id,
+                    team_id=call.team_id,
+                    call_started_at=call.started_at,
+                    speaker=segment.speaker,
+                    category=hit.category,
+                    severity=hit.severity,
+                    start=hit.start,
+                    end=hit.end,
+                    excerpt=segment.text[hit.start : hit.end][:300],
+                    rule=rule,
+                    rule_code=hit.rule,
+                    rule_version=rule.version if rule else 1,
+                    explanation=hit.explanation[:300],
+                    suggestion=hit.suggestion[:300],
+                )
+                kept = reviews.get(_review_key(flag))
+                if kept:
+                    flag.review_status, flag.reviewed_by_id = kept.review_status, kept.reviewed_by_id
+                    flag.reviewed_at, flag.review_reason = kept.reviewed_at, kept.review_reason
+                flags.append(flag)
+        Flag.objects.bulk_create(flags)
+        analysis, _created = CallAnalysis.objects.update_or_create(
+            call=call,
+            defaults={
+                "checklist": mot_checklist(rows),
+                "metrics": call_metrics(rows, stereo=stereo, dead_air_threshold=settings.DEAD_AIR_SECONDS),
+                "flag_count": len(flags),
+                "agent_flag_count": sum(1 for f in flags if f.category in AGENT_CATEGORIES),
+                "abuse_count": sum(1 for f in flags if f.category == Category.ABUSE),
+                "rulebook_key": key,
+                "analysed_at": timezone.now(),
+            },
+        )
+    return analysis
+
+
+def _rules():
+    from .models import Rule
+
+    return Rule.objects.all()
+
+
+def call_notify(call_id: int) -> int:
+    """Tell the team's supervisors about customer abuse in a finished call. Returns how many were told."""
+    call = Call.objects.filter(pk=call_id).select_related("agent", "team").first()
+    if call is None or call.team is None:
+        return 0
+    abuse = Flag.objects.filter(call=call, category=Category.ABUSE).order_by("segment__start").first()
+    if abuse is None:
+        return 0
+    message = _(
+        "Customer abuse toward %(agent)s on call #%(call)s: \u201c%(excerpt)s\u201d. Check on the agent and "
+        "follow the abusive-customer procedure."
+    ) % {"agent": call.agent, "call": call.pk, "excerpt": abuse.excerpt}
+    told = 0
+    for supervisor in call.team.supervisors.filter(is_active=True):
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    recipient=supervisor, kind=Notification.Kind.ABUSE, call=call, message=message
+                )
+        except IntegrityError:
+            continue  # told already: a re-run must not tell twice
+        told += 1
+        if supervisor.email and settings.EMAIL_URL:
+            try:
+                send_mail(
+                    _("MOT Coach: customer abuse on call #%(call)s") % {"call": call.pk},
+                    message,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [supervisor.email],
+                )
+            except OSError:
+                logger.exception("could not e-mail %s about call %s", supervisor.pk, call.pk)
+    return told
+
+
+REANALYSE_CHUNK = 200
+
+
+def calls_reanalyse_range(*, actor, date_from, date_to, team_id: int | None = None) -> int:
+    """Queue a re-analysis of the transcribed calls (that `actor` may see) started in the range."""
+    from .selectors import calls_visible_to
+    from .tasks import calls_reanalyse
+
+    calls = calls_visible_to(actor).filter(
+        started_at__date__gte=date_from, started_at__date__lte=date_to, segments__isnull=False
+    )
+    if team_id:
+        calls = calls.filter(team_id=team_id)
+    ids = sorted(set(calls.values_list("id", flat=True)))
+    for start in range(0, len(ids), REANALYSE_CHUNK):
+        chunk = ids[start : start + REANALYSE_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: calls_reanalyse.delay(chunk))
+    return len(ids)

@@ -1,0 +1,198 @@
+"""The recording pipeline's stages: probe → transcribe → analyse → notify.
+
+Each stage takes a recording id, re-reads the row, and claims its work with a conditional UPDATE
+on the status (see Recording's docstring), so a stage that runs twice — a re-delivered message, a
+retry, a second worker — finds nothing to do the second time. The Celery tasks in tasks.py are
+thin wrappers that add retries and failure handling.
+"""
+
+import logging
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ChannelLayout
+
+from .audio import AudioRejected, probe_audio
+from .models import Recording, RecordingStatus, Segment, Transcript
+from .transcription import transcribe_file
+from .transcription_setup import transcription_options_for
+
+logger = logging.getLogger(__name__)
+
+S = RecordingStatus
+
+
+class PipelineCancelled(Exception):
+    """The recording was deleted or moved on while a stage worked on it: drop the work."""
+
+
+def _claim(recording_id: int, *, from_statuses: tuple[str, ...], to_status: str, **changes) -> bool:
+    """Move a recording from one of `from_statuses` to `to_status`; False if it was not there."""
+    return bool(
+        Recording.objects.filter(pk=recording_id, status__in=from_statuses).update(
+            status=to_status, status_changed_at=timezone.now(), **changes
+        )
+    )
+
+
+def recording_fail(recording_id: int, reason: str) -> None:
+    """Mark a recording failed with a reason a person can act on. Done recordings stay done."""
+    Recording.objects.filter(pk=recording_id).exclude(status=S.DONE).update(
+        status=S.FAILED, failure_reason=reason[:2000], status_changed_at=timezone.now()
+    )
+    logger.warning("recording %s failed: %s", recording_id, reason)
+
+
+def recording_probe(recording_id: int) -> None:
+    if not _claim(recording_id, from_statuses=(S.QUEUED, S.PROBING), to_status=S.PROBING):
+        return
+    recording = Recording.objects.get(pk=recording_id)
+    path = Path(recording.file.path)
+    if not path.exists():
+        recording_fail(recording_id, _("The stored audio file is missing; upload the recording again."))
+        return
+    try:
+        info = probe_audio(
+            path,
+            max_bytes=settings.RECORDING_MAX_BYTES,
+            max_duration_s=settings.RECORDING_MAX_SECONDS,
+            max_decoded_bytes=settings.RECORDING_MAX_DECODED_BYTES,
+        )
+    except AudioRejected as exc:
+        recording_fail(recording_id, exc.message)
+        return
+    _claim(
+        recording_id,
+        from_statuses=(S.PROBING,),
+        to_status=S.TRANSCRIBING,
+        duration_seconds=info.duration,
+        progress=0,
+    )
+
+
+class _ProgressWriter:
+    """Writes transcription progress to the row, at most every second or whole percent."""
+
+    def __init__(self, recording_id: int):
+        self.recording_id = recording_id
+        self.last_write = 0.0
+        self.last_percent = -1.0
+
+    def __call__(self, fraction: float) -> None:
+        percent = round(100 * fraction, 1)
+        now = time.monotonic()
+        if percent < 100 and (now - self.last_write < 1.0 or percent - self.last_percent < 1.0):
+            return
+        self.last_write, self.last_percent = now, percent
+        still_ours = Recording.objects.filter(pk=self.recording_id, status=S.TRANSCRIBING).update(
+            progress=min(percent, 99.9)
+        )
+        if not still_ours:
+            raise PipelineCancelled
+
+
+def recording_transcribe(recording_id: int) -> None:
+    recording = Recording.objects.filter(pk=recording_id).select_related("call__team", "call__campaign").first()
+    if recording is None or recording.status != S.TRANSCRIBING:
+        return
+    if Transcript.objects.filter(recording_id=recording_id).exists():
+        _claim(recording_id, from_statuses=(S.TRANSCRIBING,), to_status=S.ANALYSING, progress=100)
+        return
+    # Counted before the work: a file that kills its worker never gets past this line again.
+    Recording.objects.filter(pk=recording_id).update(attempts=F("attempts") + 1)
+    recording.refresh_from_db(fields=["attempts"])
+    if recording.attempts > settings.RECORDING_MAX_ATTEMPTS:
+        recording_fail(
+            recording_id,
+            _("Transcription stopped the worker %(n)s times; this file cannot be processed.")
+            % {"n": recording.attempts - 1},
+        )
+        return
+
+    options = transcription_options_for(recording.call, language=recording.language or None)
+    started = time.monotonic()
+    try:
+        segments = transcribe_file(
+            recording.file.path,
+            channels="mono" if recording.channel_layout == ChannelLayout.MONO else "auto",
+            agent_channel="right" if recording.channel_layout == ChannelLayout.AGENT_RIGHT else "left",
+            options=options,
+            progress=_ProgressWriter(recording_id),
+            max_duration_s=settings.RECORDING_MAX_SECONDS,
+        )
+    except PipelineCancelled:
+        return
+    except AudioRejected as exc:
+        recording_fail(recording_id, exc.message)
+        return
+    elapsed = time.monotonic() - started
+    _store_transcript(recording, segments, options, elapsed)
+
+
+def _store_transcript(recording: Recording, segments, options, elapsed: float) -> None:
+    split = any(seg.speaker != "unknown" for seg in segments)
+    try:
+        with transaction.atomic():
+            locked = Recording.objects.select_for_update().filter(pk=recording.pk, status=S.TRANSCRIBING).first()
+            if locked is None:
+                return  # deleted or retried meanwhile: this result is not wanted any more
+            transcript = Transcript.objects.create(
+                recording=locked,
+                language=options.language or "",
+                model_name=Path(options.model_dir).name,
+                settings_used={
+                    "compute_type": options.compute_type,
+                    "beam_size": options.beam_size,
+                    "hotwords": list(options.hotwords),
+                    "vad": options.vad,
+                },
+                processing_seconds=round(elapsed, 2),
+            )
+            Segment.objects.bulk_create(
+                Segment(
+                    transcript=transcript,
+                    call_id=locked.call_id,
+                    index=index,
+                    speaker=seg.speaker,
+                    start=seg.start,
+                    end=seg.end,
+                    text=seg.text.strip(),
+                    avg_logprob=seg.avg_logprob,
+                    no_speech_prob=seg.no_speech_prob,
+                    compression_ratio=seg.compression_ratio,
+                    words=seg.words,
+                )
+                for index, seg in enumerate(segments)
+            )
+            changes = {"progress": 100}
+            if not split and segments:
+                changes["channel_layout"] = ChannelLayout.MONO
+            _claim(recording.pk, from_statuses=(S.TRANSCRIBING,), to_status=S.ANALYSING, **changes)
+    except IntegrityError:
+        # Another run stored the transcript first; the one-to-one kept it single.
+        logger.info("recording %s: transcript already stored by another run", recording.pk)
+
+
+def recording_analyse(recording_id: int) -> None:
+    from .analysis import call_analyse
+
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is None or recording.status != S.ANALYSING:
+        return
+    call_analyse(recording.call_id)
+    _claim(recording_id, from_statuses=(S.ANALYSING,), to_status=S.DONE, finished_at=timezone.now())
+
+
+def recording_notify(recording_id: int) -> None:
+    from .analysis import call_notify
+
+    recording = Recording.objects.filter(pk=recording_id).first()
+    if recording is None or recording.status != S.DONE:
+        return
+    call_notify(recording.call_id)
