@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "calls",
     "coaching",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

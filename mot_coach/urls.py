@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+import coaching.api  # noqa: F401  (registers its viewsets on the router)
+import dashboards.api  # noqa: F401
 from accounts.api import TeamViewSet, UserViewSet, me
 from calls.api.recordings import RecordingViewSet
 from calls.api.tone import CallAnalysisViewSet, FlagViewSet, NotificationViewSet, RuleViewSet
@@ -34,5 +36,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include(api_urlpatterns)),
+    path("coaching/", include("coaching.urls")),
+    path("dashboards/", include("dashboards.urls")),
     path("", include("calls.urls")),
 ]

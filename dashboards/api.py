@@ -1,0 +1,1 @@
+"""Dashboards API: registers its viewsets on the project router (imported by mot_coach.urls)."""
