@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ChannelLayout, Role, Team, User
+from calls.demo import demo_transcribe
 from calls.models import Call, Campaign, Direction, Outcome
 
 DEMO_PASSWORD = "motcoach-demo"
@@ -140,7 +141,27 @@ class Command(BaseCommand):
             if user.role == Role.AGENT:
                 calls.extend(self._agent_calls(user, teams, days=days, rng=rng))
         Call.objects.bulk_create(calls)
-        self.stdout.write(self.style.SUCCESS(f"Created {len(teams)} teams, {len(users)} people, {len(calls)} calls."))
+        transcribed = self._demo_transcripts(rng)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {len(teams)} teams, {len(users)} people, {len(calls)} calls "
+                f"({transcribed} with a scripted demo transcript)."
+            )
+        )
+
+    def _demo_transcripts(self, rng: random.Random, per_agent: int = 7) -> int:
+        # The rude scripts go mostly to a few agents, so the dashboards have someone to coach.
+        count = 0
+        for agent_index, agent in enumerate(User.objects.filter(role=Role.AGENT).order_by("id")):
+            answered = list(
+                Call.objects.filter(agent=agent).exclude(outcome__in=[Outcome.NO_ANSWER, Outcome.VOICEMAIL])
+            )
+            for call in rng.sample(answered, min(per_agent, len(answered))):
+                polite = rng.random() < (0.8 if agent_index % 3 else 0.4)
+                script = rng.choice([0, 4, 6]) if polite else rng.choice([1, 2, 3, 5, 7])
+                demo_transcribe(call, script, rng)
+                count += 1
+        return count
 
     def _agent_calls(self, agent: User, teams: list[Team], *, days: int, rng: random.Random) -> list[Call]:
         spec = TEAMS[teams.index(agent.team)]
