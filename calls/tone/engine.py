@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,6 +13,9 @@ from .rules import FlagHit, RuleSpec
 
 _SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 _TRIM = ".,?!…~·:;'\"‘’“”()[]「」『』"
+# A written sentence ends at . ? ! … (followed by a space or the end) or a line break. ASR text
+# without punctuation is one sentence, however many places Kiwi splits it at.
+_SENTENCE_END = re.compile(r"[.?!…。]+(?=\s|$)|\n")
 
 # Which rules a speaker's lines get. A mono recording has speaker 'unknown': only the 'any'
 # rules (profanity) run there, so an agent is never blamed for words the customer said.
@@ -58,7 +63,7 @@ class Analyzer:
                 hits.append(
                     FlagHit(spec.category, spec.severity, start, end, spec.code, spec.explanation, spec.suggestion)
                 )
-        return dedupe(hits)
+        return dedupe(hits, utt.text)
 
 
 def word_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -74,10 +79,26 @@ def word_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def dedupe(hits: list[FlagHit]) -> list[FlagHit]:
-    """One flag per category and overlapping span: the most severe wins, then the earliest rule."""
-    kept: list[FlagHit] = []
-    for h in sorted(hits, key=lambda h: -_SEVERITY_RANK[h.severity]):
-        if not any(k.category == h.category and k.start < h.end and h.start < k.end for k in kept):
-            kept.append(h)
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where each written sentence of `text` starts (the first is 0)."""
+    return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
+
+
+def dedupe(hits: list[FlagHit], text: str = "") -> list[FlagHit]:
+    """One flag per category per written sentence.
+
+    Hits of one category in the same sentence merge into one flag spanning the first to the last
+    hit; it carries the highest severity and that hit's rule (the earliest rule on a tie), so
+    "야 너 이름 뭐야 너 잘리고 싶어" is one abuse flag, not four. Offsets stay in `text`.
+    """
+    starts = sentence_starts(text)
+    groups: dict[tuple[int, str], list[FlagHit]] = {}
+    for h in hits:
+        groups.setdefault((bisect.bisect_right(starts, h.start) - 1, h.category), []).append(h)
+    kept = []
+    for group in groups.values():
+        top = max(group, key=lambda h: _SEVERITY_RANK[h.severity])  # first of the most severe
+        start = min(h.start for h in group)
+        end = max(h.end for h in group)
+        kept.append(FlagHit(top.category, top.severity, start, end, top.rule, top.explanation, top.suggestion))
     return sorted(kept, key=lambda h: (h.start, h.category))

@@ -71,6 +71,8 @@ def normalize_form(form: str, tag: str = "") -> str:
         if len(form) > 1 and form[0] == "으":
             form = form[1:]
         form = _ENDING_ALIASES.get(form, form)
+        if len(form) > 1 and form[0] in "은을" and tag in ("EC", "EF"):
+            form = ("ㄴ" if form[0] == "은" else "ㄹ") + form[1:]  # 을게요 → ㄹ게요, 은데요 → ㄴ데요
         if len(form) > 1 and form[0] in "아여" and tag in ("EC", "EF"):
             form = "어" + form[1:]  # 아서/여서 → 어서, 아야 → 어야 (vowel harmony only)
     return form

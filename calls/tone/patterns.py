@@ -223,13 +223,36 @@ PREDICATE_PRESENT: dict[str, Callable[[Sentence], bool]] = {
 # Macros are patterns themselves so trainers can read what @offer means.
 MACROS: dict[str, str] = {
     # The agent offers an alternative, a transfer, a route or a next step of their own. Verbs of
-    # the agent's own action carry 드리다 or the volitional -겠-/-ㄹ게요 without -시-.
+    # the agent's own action carry 드리다 or the volitional -겠-/-ㄹ게요 without -시-. '방법이 없다'
+    # is the opposite of an offer; '-시면 됩니다' tells the customer to do it themselves.
     "offer": (
-        "( 드리/VX | 드리/VV !( 어야/EC ) | 도와드리/VV | 돕/VV | 대신/MAG,NNG,MAJ | 다만/MAJ,MAG | 방법/NNG"
-        " | 가능/NNG,XR | 수/NNB /J*? 있/VA,VV"
+        "( ( 드리/VX | 드리/VV !( 어야/EC ) | 도와드리/VV | 돕/VV ) !( @not_done ) | 대신/MAG,NNG,MAJ | 다만/MAJ,MAG"
+        " | 방법/NNG !( /J*? 없/VA ) | 가능/NNG,XR | 수/NNB /J*? 있/VA,VV !( 는,ㄴ/ETM ..3 ( 없/VA | 아니/VCN ) )"
         " | ( 드리,보,하,주,두/VX | 하/XSV | 하,보,보내,알리,알아보,찾,올리,넣,남기/VV )"
         " ( 겠/EP | ㄹ게요,ㄹ께요,ㄹ게/EF | 도록/EC )"
-        " | 면/EC ..5 ( 처리,진행,해결,가능,안내/NNG,XR | 수/NNB /J*? 있/VA,VV | 되/VV,XSV ㅂ니다/EF ) )"
+        " | 면/EC ..5 ( 처리,진행,해결,가능,안내/NNG,XR | 수/NNB /J*? 있/VA,VV ) )"
+    ),
+    # the agent doing the work: '제가 … 드리겠습니다', '저희가 … 확인할게요' (not a question)
+    "agent_will": (
+        "( 제/NP 가/JKS | 저희/NP /JKS,JX | 제/MM 쪽/NNB ) ..8 /VV,VX,XSV !시/EP"
+        " ( 겠/EP ( 습니다,ㅂ니다,어요/EF ) | ㄹ게요,ㄹ께요/EF | 었/EP 습니다/EF | 어/EC 두/VX 었/EP )"
+    ),
+    # the agent apologising: '죄송합니다', '미안합니다', '사과드립니다', '송구합니다'
+    "apology": (
+        "( 죄송,미안,송구/XR,NNG | 죄송하,미안하,송구하/VA | 사과/NNG /J*? ( 드리/VV,VX | 하/VV,XSV ) | 사과드리/VV )"
+    ),
+    # Warning an abusive caller and ending the call is the protected procedure of 산업안전보건법
+    # 제41조 (고객응대근로자 보호): rules about the agent's manner stay silent on it.
+    "abuse_warning": (
+        "( 폭언,욕설,성희롱,언어폭력,인신공격,모욕,협박,고성/NNG | 욕/NNG /J*? 하/VV,XSV"
+        " | 인격/NNG 모독/NNG | 성적/NNG,MM 발언/NNG )"
+    ),
+    # what follows a helping verb when the help is refused or already past: '드릴 수 없어요',
+    # '드리지 않습니다', '말씀드렸잖아요'
+    "not_done": (
+        "( ㄹ/ETM ( 수/NNB | 거,것,게/NNB | 필요,의무,이유,말씀/NNG ) /J*? ..2 ( 없/VA | 아니/VCN )"
+        " | 지/EC ..2 ( 않/VX | 못하/VX | 말/VX ) | 었/EP ..2 잖아요,잖아/EF"
+        " | 기/ETN /J*? ..2 ( 어렵/VA | 힘들/VA | 곤란/NNG,XR ) )"
     ),
     # the customer addressed politely
     "you": (

@@ -22,6 +22,10 @@ _POLITE_FORMS = frozenset(
         "니까요",
         "십시오",
         "시오",
+        "ㅂ시오",
+        "읍시오",
+        "십시요",
+        "ㅂ시요",
         "ㅂ시다",
         "읍시다",
         "세요",
@@ -72,6 +76,7 @@ def is_polite_form(form: str) -> bool:
         form.endswith("요")
         or form.endswith("죠")
         or form in _POLITE_FORMS
+        or form.endswith(("시오", "쇼"))  # 하십시오체 (주십시오 → 주/VV 시/EP ㅂ시오/EF): the most polite
         or form.endswith("니다")
         or form.endswith("니까")
         and form.endswith(("습니까", "ㅂ니까"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls.tone import Analyzer, load_starter_rules
+from calls.tone import Analyzer, load_starter_rules, morph
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,14 @@ def test_polite_quoted_or_aside_speech_is_not_banmal(analyzer, text):
         "제가 그걸 어떻게 압니까?",
         "그런 건 인터넷 찾아보시면 다 나와요.",
         "바쁘니까 요점만 말씀하세요.",
+        # unpunctuated ASR text, 해요체 and 합쇼체
+        "아 그건 저희 쪽 일이 아니라서요 카드사에 문의하셔야 돼요",
+        "자세한 건 자주 묻는 질문에 다 있어요",
+        "지금 상담이 밀려서 그만 끊을게요",
+        "그건 회사 방침이라서요",
+        "담당자가 지금 없는데요",
+        "해당 건은 저희가 처리하지 못합니다",
+        "나중에 다시 전화 주세요",
     ],
 )
 def test_brush_offs_are_dismissive(analyzer, text):
@@ -68,6 +76,11 @@ def test_brush_offs_are_dismissive(analyzer, text):
         "반품은 어렵지만 대신 교환으로 처리해 드릴 수 있습니다.",
         "홈페이지에도 나와 있는데, 제가 지금 바로 설명해 드릴게요.",
         "혹시 모르니까 접수 번호 문자로 남겨 드릴게요.",
+        "약속을 지키지 못해 정말 죄송합니다 많이 답답하셨겠어요",
+        "더 궁금하신 점 있으시면 다시 연락 주세요.",
+        "앱에서 확인하시는 방법 제가 하나씩 안내해 드릴게요",
+        "담당자가 자리에 없어서 복귀하는 대로 전화드리도록 전달해 두었습니다.",
+        "혹시 주문 번호 알 수 있을까요?",
     ],
 )
 def test_refusal_or_not_knowing_with_a_way_forward_is_clean(analyzer, text):
@@ -190,7 +203,10 @@ def test_frustrated_but_civil_customer_is_not_abuse(analyzer, text):
 
 
 def test_agent_rules_do_not_run_on_customer_lines(analyzer):
-    assert analyzer.analyze("그건 안 돼. 다음에 전화해.", "customer") == []
+    # a customer's 반말 is customer abuse (abuse-banmal-at-agent); the agent rules stay silent
+    got = categories(analyzer, "그건 안 돼. 다음에 전화해.", "customer")
+    assert not got & {"banmal", "dismissive", "blame", "sarcasm"}
+    assert analyzer.analyze("그건 안 돼요. 다음에 전화할게요.", "customer") == []
 
 
 def test_unknown_speaker_gets_only_profanity(analyzer):
@@ -201,7 +217,11 @@ def test_unpunctuated_asr_text_is_split_into_sentences(analyzer):
     text = "네 고객님 그건 제 담당이 아닌데요 다른데 전화하세요"
     flags = analyzer.analyze(text, "agent")
     assert {f.category for f in flags} == {"dismissive"}
-    assert {text[f.start : f.end] for f in flags} == {"담당이 아닌데요", "전화하세요"}
+    # both brush-offs are found (Kiwi splits the run at 아닌데요); one written sentence, so one
+    # dismissive flag spans them
+    assert [text[f.start : f.end] for f in flags] == ["담당이 아닌데요 다른데 전화하세요"]
+    utt = morph.analyse(text, analyzer._kiwi())
+    assert len(utt.sents) == 2
 
 
 def test_span_points_at_the_offending_words(analyzer):
@@ -230,6 +250,62 @@ def test_one_flag_per_category_and_overlapping_span(analyzer):
     for cat in {c for c, _, _ in spans}:
         mine = sorted((s, e) for c, s, e in spans if c == cat)
         assert all(a[1] <= b[0] for a, b in zip(mine, mine[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "폭언으로 상담을 종료하겠습니다 다음에 다시 연락 주십시오",
+        "잠시만 기다려 주십시오.",
+        "이쪽으로 오십시오",
+        "서류를 지참하고 방문하시기 바랍니다 들어가십시오",
+    ],
+)
+def test_hasipsio_style_is_never_banmal(analyzer, text):
+    assert "banmal" not in categories(analyzer, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "고객님 계속 폭언을 하시면 상담을 종료할 수밖에 없습니다",
+        "폭언으로 상담을 종료하겠습니다 다음에 다시 연락 주십시오",
+        "욕설을 계속하시면 더 이상 상담이 어렵습니다. 통화를 종료하겠습니다.",
+        "고객님 성희롱 발언이 계속되어 이만 끊겠습니다",
+    ],
+)
+def test_warning_an_abusive_caller_is_protected_procedure(analyzer, text):
+    # 산업안전보건법 제41조: warning an abusive caller and ending the call is never a fault
+    assert categories(analyzer, text) == set()
+
+
+def test_one_flag_per_category_per_sentence_spans_all_hits(analyzer):
+    text = "야 너 이름 뭐야 너 잘리고 싶어"
+    flags = [f for f in analyzer.analyze(text, "customer") if f.category == "abuse"]
+    assert len(flags) == 1
+    assert text[flags[0].start : flags[0].end] == text
+
+
+def test_merging_keeps_separate_written_sentences_apart(analyzer):
+    text = "야 너 이름 뭐야. 너 잘리고 싶어?"
+    flags = [f for f in analyzer.analyze(text, "customer") if f.category == "abuse"]
+    assert len(flags) == 2
+    assert flags[0].end <= flags[1].start
+
+
+def test_merged_flag_takes_highest_severity_and_its_rule():
+    from calls.tone.engine import dedupe
+    from calls.tone.rules import FlagHit
+
+    hits = [
+        FlagHit("abuse", "medium", 0, 3, "a", "x", "y"),
+        FlagHit("abuse", "high", 10, 14, "b", "x", "y"),
+        FlagHit("abuse", "low", 20, 22, "c", "x", "y"),
+        FlagHit("abuse", "high", 30, 32, "d", "x", "y"),
+    ]
+    text = "가" * 40
+    (flag,) = dedupe(hits, text)
+    assert (flag.start, flag.end, flag.severity, flag.rule) == (0, 32, "high", "b")
 
 
 def test_analyze_many_matches_analyze(analyzer):

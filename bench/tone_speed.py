@@ -1,0 +1,76 @@
+"""Throughput of the full analyser against bare Kiwi tokenisation on the same utterances.
+
+    .venv/bin/python bench/tone_speed.py [--rounds N]
+
+Utterances are the dev-set lines plus the curse-set comments. Both sides use the same Kiwi
+instance and the same batch call shape (a list handed to Kiwi, which tokenises on its worker
+threads), and each is timed best-of-N so a noisy neighbour does not decide the ratio. Also prints
+the one-at-a-time figures (Analyzer.analyze vs Kiwi.tokenize per string), which is how the
+pipeline calls it for a single segment.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from tone_eval import data_dir  # noqa: E402
+
+from calls.tone import Analyzer, get_kiwi, load_starter_rules  # noqa: E402
+
+
+def load_texts() -> list[str]:
+    base = data_dir()
+    texts = [
+        json.loads(line)["text"]
+        for line in (base / "tone_dev.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    for line in (base / "curse_detection" / "dataset.txt").read_text(encoding="utf-8").splitlines():
+        text = line.rpartition("|")[0]
+        if text.strip():
+            texts.append(text)
+    return texts
+
+
+def best_of(rounds: int, fn) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> int:
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 3
+    texts = load_texts()
+    kiwi = get_kiwi()
+    analyzer = Analyzer(load_starter_rules(), kiwi=kiwi)
+    speakers = ("agent", "customer")
+    items = [(t, speakers[i % 2]) for i, t in enumerate(texts)]
+    analyzer.analyze_many(items[:50])  # warm up caches and Kiwi threads
+
+    n = len(texts)
+    bare = best_of(rounds, lambda: list(kiwi.tokenize(texts, split_sents=True)))
+    full = best_of(rounds, lambda: analyzer.analyze_many(items))
+    sample = items[:1000]
+    bare1 = best_of(rounds, lambda: [kiwi.tokenize(t, split_sents=True) for t, _ in sample])
+    full1 = best_of(rounds, lambda: [analyzer.analyze(t, s) for t, s in sample])
+
+    print(f"{n} utterances, {len(analyzer.rules)} rules, best of {rounds}")
+    print(f"{'mode':<28}{'kiwi utt/s':>12}{'analyser utt/s':>16}{'ratio':>8}")
+    print(f"{'batch (analyze_many)':<28}{n / bare:12.0f}{n / full:16.0f}{bare / full:8.2f}")
+    print(f"{'one at a time (analyze)':<28}{len(sample) / bare1:12.0f}{len(sample) / full1:16.0f}{bare1 / full1:8.2f}")
+    print("target: batch ratio >= 0.6")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
