@@ -1,0 +1,63 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from calls.models import Flag, Recording, Segment, Transcript
+from coaching.models import Module
+from tests.factories import CallFactory
+
+
+def segment_for(call, text: str = "그건 제 담당이 아닌데요", speaker: str = "agent") -> Segment:
+    """A one-line transcript for `call` (enough for a flag to point at)."""
+    recording = Recording.objects.create(
+        call=call,
+        file=f"recordings/test/{call.pk}.wav",
+        storage_key=f"c{call.pk}",
+        storage_suffix=".wav",
+        sha256=f"{call.pk:064d}",
+        size_bytes=1,
+        format_name="wav",
+        codec="pcm_s16le",
+        duration_seconds=3.0,
+        sample_rate=16000,
+        channels=2,
+        channel_layout="agent_left",
+        status="done",
+        created_at=call.started_at,
+    )
+    transcript = Transcript.objects.create(recording=recording, model_name="test")
+    return Segment.objects.create(transcript=transcript, call=call, index=0, speaker=speaker, start=0, end=3, text=text)
+
+
+def flag_on(call, category: str = "dismissive", speaker: str = "agent", review_status: str = "unreviewed") -> Flag:
+    segment = Segment.objects.filter(call=call).first() or segment_for(call)
+    return Flag.objects.create(
+        call=call,
+        segment=segment,
+        agent=call.agent,
+        team=call.team,
+        call_started_at=call.started_at,
+        speaker=speaker,
+        category=category,
+        severity="medium",
+        start=0,
+        end=2,
+        excerpt=segment.text[:2],
+        rule_code="test",
+        explanation="테스트",
+        suggestion="담당 부서로 연결해 드리겠습니다",
+        review_status=review_status,
+    )
+
+
+def calls_for(agent, count: int, days_ago: float):
+    """`count` calls of `agent`, all started `days_ago` days before now."""
+    started = timezone.now() - timedelta(days=days_ago)
+    return [CallFactory(agent=agent, started_at=started) for _ in range(count)]
+
+
+@pytest.fixture
+def refusing(db) -> Module:
+    """The starter module for dismissive replies (shipped by the data migration)."""
+    return Module.objects.get(title="거절의 기술")
