@@ -85,6 +85,9 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                 "analysed_at": timezone.now(),
             },
         )
+    from dashboards.services import call_index
+
+    call_index(call_id)  # the transcript search index follows the stored segments
     return analysis
 
 
@@ -103,7 +106,7 @@ def call_notify(call_id: int) -> int:
     if abuse is None:
         return 0
     message = _(
-        "Customer abuse toward %(agent)s on call #%(call)s: \u201c%(excerpt)s\u201d. Check on the agent and "
+        "Customer abuse toward %(agent)s on call #%(call)s: “%(excerpt)s”. Check on the agent and "
         "follow the abusive-customer procedure."
     ) % {"agent": call.agent, "call": call.pk, "excerpt": abuse.excerpt}
     told = 0

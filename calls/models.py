@@ -265,6 +265,25 @@ class Category(models.TextChoices):
     ABUSE = "abuse", _("Abuse of the agent")
 
 
+class ChecklistItem(models.TextChoices):
+    """The MOT checklist of a call's agent side, in the order a call goes."""
+
+    GREETING = "greeting", _("Greeting with company or name")
+    NEED_CONFIRMED = "need_confirmed", _("Customer's need confirmed")
+    EMPATHY = "empathy", _("Empathy or apology after a complaint")
+    NEXT_STEP = "next_step", _("A clear next step")
+    CLOSING = "closing", _("Polite closing")
+
+
+CHECKLIST_MISSING = {
+    ChecklistItem.GREETING: _("No greeting with the company or the agent's name."),
+    ChecklistItem.NEED_CONFIRMED: _("The agent did not confirm what the customer needs."),
+    ChecklistItem.EMPATHY: _("The customer complained and the agent did not acknowledge it or apologise."),
+    ChecklistItem.NEXT_STEP: _("No concrete next step or commitment."),
+    ChecklistItem.CLOSING: _("No polite closing."),
+}
+
+
 class Severity(models.TextChoices):
     LOW = "low", _("Low")
     MEDIUM = "medium", _("Medium")

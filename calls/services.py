@@ -83,7 +83,19 @@ def call_update(*, actor: User, call: Call, changes: dict[str, Any]) -> Call:
         setattr(call, field, value)
     call.full_clean()
     call.save()
+    if {"agent", "started_at"} & set(changes):
+        _denormalised_copies_refresh(call)
     return call
+
+
+def _denormalised_copies_refresh(call: Call) -> None:
+    """Flags and the search index copy who and when from the call, for the dashboards' sake."""
+    from dashboards.services import call_index
+
+    from .models import Flag
+
+    Flag.objects.filter(call=call).update(agent=call.agent_id, team=call.team_id, call_started_at=call.started_at)
+    call_index(call.pk)
 
 
 def call_delete(*, actor: User, call: Call) -> None:

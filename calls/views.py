@@ -15,6 +15,7 @@ from .filters import CallFilter
 from .forms import CallForm
 from .policies import can_change_call, can_log_calls
 from .recordings import recording_retry
+from .review import call_review_context
 from .selectors import (
     agent_daily_progress,
     agent_recent_calls,
@@ -27,8 +28,8 @@ from .selectors import (
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_agent:
-        return redirect("calls:quick_log")
-    return redirect("calls:list")
+        return redirect("dashboards:agent")
+    return redirect("dashboards:team")
 
 
 @login_required
@@ -73,6 +74,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     recordings = list(call.recordings.all())
+    segments = list(call_segments(call))
     return render(
         request,
         "calls/call_detail.html",
@@ -80,7 +82,8 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "call": call,
             "can_change": can_change_call(request.user, call),
             "recordings": recordings,
-            "segments": list(call_segments(call)),
+            "segments": segments,
+            **call_review_context(request.user, call, segments),
         },
     )
 

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "dashboards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.team_dashboard, name="team"),
+    path("me/", views.agent_dashboard, name="agent"),
+    path("rules/", views.rules, name="rules"),
+    path("search/", views.search_view, name="search"),
+    path("export/", views.export, name="export"),
+    path("flags/<int:pk>/review/", views.flag_review_view, name="flag_review"),
+    path("calls/<int:pk>/comments/", views.comment_create, name="comment_create"),
+]

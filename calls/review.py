@@ -1,0 +1,186 @@
+"""Reviewing a call's flags: who may review, the verdict service, comments on moments, and the
+per-rule precision that reviewers' verdicts feed (dismissals tell the trainers which rules misfire).
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.scoping import team_ids_visible_to
+
+from .models import CHECKLIST_MISSING, Call, CallAnalysis, ChecklistItem, Flag, ReviewStatus, Rule, Segment
+from .selectors import scope_to_user
+
+REVIEW_STATUSES = {ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.UNREVIEWED}
+
+
+def can_review_call(user: User, call: Call) -> bool:
+    """The team's supervisors, the trainers who coach it and admins review; agents never do."""
+    if not user.is_authenticated or (user.role == Role.AGENT and not user.is_superuser):
+        return False
+    team_ids = team_ids_visible_to(user)
+    return team_ids is None or call.team_id in team_ids
+
+
+def can_assign_coaching(user: User) -> bool:
+    return user.is_superuser or user.role in (Role.SUPERVISOR, Role.TRAINER, Role.ADMIN)
+
+
+def flags_visible_to(user: User) -> QuerySet[Flag]:
+    return scope_to_user(Flag.objects.select_related("segment", "call"), user, "call__")
+
+
+def flag_review(*, actor: User, flag: Flag, status: str, reason: str = "") -> Flag:
+    """Record a reviewer's verdict on a flag. A dismissal needs a reason (it teaches the rulebook)."""
+    if not can_review_call(actor, flag.call):
+        raise PermissionDenied(_("You may not review this call."))
+    if status not in REVIEW_STATUSES:
+        raise ValidationError({"status": _("Unknown review status.")})
+    reason = (reason or "").strip()
+    if status == ReviewStatus.DISMISSED and not reason:
+        raise ValidationError({"reason": _("Say why the flag is wrong.")})
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        flag.review_status = status
+        flag.review_reason = reason
+        if status == ReviewStatus.UNREVIEWED:
+            flag.reviewed_by, flag.reviewed_at = None, None
+        else:
+            flag.reviewed_by, flag.reviewed_at = actor, timezone.now()
+        flag.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
+    return flag
+
+
+def moment_comment_create(*, actor: User, segment: Segment, text: str):
+    from dashboards.models import MomentComment
+
+    if not can_review_call(actor, segment.call):
+        raise PermissionDenied(_("You may not comment on this call."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment.")})
+    return MomentComment.objects.create(call_id=segment.call_id, segment=segment, author=actor, text=text[:2000])
+
+
+@dataclass
+class RulePrecision:
+    rule_code: str
+    rule_id: int | None
+    category: str
+    confirmed: int
+    dismissed: int
+    unreviewed: int
+    dismiss_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reviewed(self) -> int:
+        return self.confirmed + self.dismissed
+
+    @property
+    def precision(self) -> float | None:
+        return self.confirmed / self.reviewed if self.reviewed else None
+
+    @property
+    def precision_percent(self) -> int | None:
+        return None if self.precision is None else round(100 * self.precision)
+
+
+def rule_precision(user: User | None = None) -> list[RulePrecision]:
+    """confirmed / (confirmed + dismissed) per rule code, lowest precision first."""
+    flags = Flag.objects.all() if user is None else scope_to_user(Flag.objects.all(), user, "call__")
+    rows = flags.values("rule_code", "category").annotate(
+        confirmed=Count("id", filter=Q(review_status=ReviewStatus.CONFIRMED)),
+        dismissed=Count("id", filter=Q(review_status=ReviewStatus.DISMISSED)),
+        unreviewed=Count("id", filter=Q(review_status=ReviewStatus.UNREVIEWED)),
+    )
+    rule_ids = dict(Rule.objects.values_list("code", "id"))
+    merged: dict[str, RulePrecision] = {}
+    for row in rows:
+        item = merged.setdefault(
+            row["rule_code"],
+            RulePrecision(row["rule_code"], rule_ids.get(row["rule_code"]), row["category"], 0, 0, 0),
+        )
+        item.confirmed += row["confirmed"]
+        item.dismissed += row["dismissed"]
+        item.unreviewed += row["unreviewed"]
+    reasons = (
+        flags.filter(review_status=ReviewStatus.DISMISSED)
+        .exclude(review_reason="")
+        .order_by("-reviewed_at")
+        .values_list("rule_code", "review_reason")[:500]
+    )
+    for code, reason in reasons:
+        if code in merged and len(merged[code].dismiss_reasons) < 3:
+            merged[code].dismiss_reasons.append(reason)
+    return sorted(merged.values(), key=lambda r: (r.precision is None, r.precision or 0, r.rule_code))
+
+
+def _segment_parts(text: str, flags: list[Flag]) -> list[tuple[str, Flag | None]]:
+    """Split a segment's text into plain and flagged pieces (overlapping spans: first one wins)."""
+    parts: list[tuple[str, Flag | None]] = []
+    pos = 0
+    for flag in sorted(flags, key=lambda f: (f.start, -f.end)):
+        start, end = max(flag.start, pos), min(flag.end, len(text))
+        if start >= end:
+            continue
+        if start > pos:
+            parts.append((text[pos:start], None))
+        parts.append((text[start:end], flag))
+        pos = end
+    if pos < len(text):
+        parts.append((text[pos:], None))
+    return parts
+
+
+def call_review_context(user: User, call: Call, segments: list[Segment]) -> dict[str, Any]:
+    """What the call page shows beyond the call itself: flags inline, checklist, metrics, comments."""
+    from dashboards.models import MomentComment
+
+    flags = list(Flag.objects.filter(call=call).select_related("reviewed_by").order_by("segment__start", "start"))
+    by_segment: dict[int, list[Flag]] = {}
+    for flag in flags:
+        by_segment.setdefault(flag.segment_id, []).append(flag)
+    comments = list(MomentComment.objects.filter(call=call).select_related("author"))
+    comments_by_segment: dict[int, list] = {}
+    for comment in comments:
+        comments_by_segment.setdefault(comment.segment_id, []).append(comment)
+    recording_of_transcript = dict(call.recordings.filter(transcript__isnull=False).values_list("transcript", "id"))
+    for segment in segments:
+        segment.flag_list = by_segment.get(segment.pk, [])
+        segment.parts = _segment_parts(segment.text, segment.flag_list)
+        segment.comment_list = comments_by_segment.get(segment.pk, [])
+        segment.recording_id = recording_of_transcript.get(segment.transcript_id)
+    segment_by_id = {s.pk: s for s in segments}
+    for flag in flags:
+        flag.seg = segment_by_id.get(flag.segment_id)
+
+    analysis = CallAnalysis.objects.filter(call=call).first()
+    checklist, metrics = [], {}
+    if analysis:
+        ordered = sorted(segments, key=lambda s: (s.start, s.transcript_id, s.index))
+        for item in analysis.checklist:
+            row = dict(item)
+            row["label"] = ChecklistItem(item["item"]).label if item["item"] in ChecklistItem.values else item["item"]
+            if item.get("status") == "missing":
+                row["evidence"] = CHECKLIST_MISSING.get(item["item"], "")
+            elif item.get("status") == "not_applicable":
+                row["evidence"] = _("Not needed on this call.")
+            index = item.get("segment_index")
+            row["segment"] = ordered[index] if index is not None and 0 <= index < len(ordered) else None
+            checklist.append(row)
+        metrics = analysis.metrics or {}
+    return {
+        "flags": flags,
+        "analysis": analysis,
+        "checklist": checklist,
+        "metrics": metrics,
+        "can_review": can_review_call(user, call),
+        "can_assign": can_assign_coaching(user),
+        "comment_count": len(comments),
+    }

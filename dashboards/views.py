@@ -1,0 +1,134 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from calls.models import Segment
+from calls.review import can_review_call, flag_review, flags_visible_to, moment_comment_create, rule_precision
+from calls.selectors import calls_visible_to
+
+from . import charts, selectors
+from .export import csv_stream, xlsx_file
+from .search import SearchForm, search
+
+
+def _is_agent(user) -> bool:
+    return user.role == Role.AGENT and not user.is_superuser
+
+
+@login_required
+def team_dashboard(request: HttpRequest) -> HttpResponse:
+    if _is_agent(request.user):
+        return redirect("dashboards:agent")
+    scope = selectors.dashboard_scope(request.user, request.GET)
+    context = selectors.team_dashboard(request.user, scope)
+    context["teams"] = selectors.teams_for_filter(request.user)
+    context["category_chart"] = charts.bar_chart(context["categories"], value="per100", label="label")
+    context["trend_chart"] = charts.line_chart(
+        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]],
+        series=[("per100", "line"), ("abuse", "line2")],
+        label="label",
+    )
+    context["calls_chart"] = charts.bar_chart(
+        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]], value="calls", label="label"
+    )
+    return render(request, "dashboards/team.html", context)
+
+
+@login_required
+def agent_dashboard(request: HttpRequest) -> HttpResponse:
+    if not _is_agent(request.user):
+        return redirect("dashboards:team")
+    scope = selectors.dashboard_scope(request.user, request.GET)
+    context = selectors.agent_dashboard(request.user, scope)
+    context["trend_chart"] = charts.line_chart(
+        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]],
+        series=[("per100", "line")],
+        label="label",
+    )
+    return render(request, "dashboards/agent.html", context)
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    if _is_agent(request.user):
+        raise PermissionDenied
+    return render(request, "dashboards/rules.html", {"rules": rule_precision(request.user)})
+
+
+@login_required
+def search_view(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None, user=request.user)
+    results = None
+    if form.is_valid():
+        try:
+            page = int(request.GET.get("page") or 1)
+        except ValueError:
+            page = 1
+        results = search(request.user, form.cleaned_data, page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "dashboards/search.html", {"form": form, "results": results, "query": query.urlencode()})
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    scope = selectors.dashboard_scope(request.user, request.GET)
+    calls = scope.calls() & calls_visible_to(request.user)
+    agent = request.GET.get("agent")
+    if agent and agent.isdigit():
+        calls = calls.filter(agent_id=int(agent))
+    stamp = f"{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
+    if request.GET.get("format") == "xlsx":
+        return FileResponse(
+            xlsx_file(calls),
+            as_attachment=True,
+            filename=f"mot-calls-{stamp}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(csv_stream(calls), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mot-calls-{stamp}.csv"'
+    return response
+
+
+def _back(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@login_required
+@require_POST
+def flag_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # Out of scope: 404, like every other read; in scope but not a reviewer (agents): 403.
+    flag = get_object_or_404(flags_visible_to(request.user), pk=pk)
+    try:
+        flag_review(
+            actor=request.user, flag=flag, status=request.POST.get("status", ""), reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Review saved."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_back(request, reverse("calls:detail", args=[flag.call_id]) + f"#flag-{flag.pk}"))
+
+
+@login_required
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    if not can_review_call(request.user, call):
+        raise PermissionDenied
+    segment = get_object_or_404(Segment, call=call, pk=request.POST.get("segment") or 0)
+    try:
+        moment_comment_create(actor=request.user, segment=segment, text=request.POST.get("text", ""))
+        messages.success(request, _("Comment added."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(reverse("calls:detail", args=[call.pk]) + f"#segment-{segment.pk}")
