@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/transcription.py [--minutes 4] [--repeat 2]
 
-(a) bare: faster-whisper's WhisperModel with the same model and settings, on the two channels of
-    the same stereo call (decoded by faster-whisper itself), model loaded before the clock starts;
+(a) bare: faster-whisper's WhisperModel with the same model and settings on the same call
+    (decoded by faster-whisper itself), model loaded before the clock starts;
 (b) pipeline: upload -> done through a real Celery worker (model preloaded at worker start, as in
     production), with the probe, decoding, hallucination guard, storage and tone analysis.
 Prints both, their ratio (target <= 1.10), the real-time factors and the worker's peak memory
@@ -29,16 +29,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 BENCH_DIR = REPO / "var" / "bench"
 
-# espeak's Korean is robotic: these are lines Whisper base reliably hears (most call-centre
-# sentences come out as gibberish, which makes any timing meaningless).
-AGENT_LINES = [
+# espeak's Korean is robotic: these are lines Whisper base reliably hears in a mono recording with
+# short pauses (most call-centre sentences, and a stereo split whose channels are mostly silence,
+# come out as nothing or gibberish, which would make any timing meaningless). The benchmark call is
+# therefore mono: agent and customer lines alternate on one channel.
+LINES = [
     "안녕하세요 고객님 무엇을 도와드릴까요",
     "조금만 기다려 주세요",
+    "네 안녕히 계세요",
     "잠시만 기다려 주세요",
     "무엇을 도와드릴까요",
-]
-CUSTOMER_LINES = [
-    "네 안녕히 계세요",
     "안녕히 계세요",
 ]
 
@@ -51,30 +51,25 @@ def _speak(text: str, path: Path) -> np.ndarray:
 
 
 def build_call(minutes: float) -> Path:
-    """A stereo call of about `minutes`: agent on the left channel, customer on the right."""
+    """A mono call of about `minutes` of alternating lines with 1.5 s pauses."""
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    out = BENCH_DIR / f"call-v2-{minutes:g}min.wav"
+    out = BENCH_DIR / f"call-mono-{minutes:g}min.wav"
     if out.exists():
         return out
-    rate, left, right = 22050, [], []
+    rate, parts, total = 22050, [], 0
     pause = np.zeros(int(1.5 * rate), dtype=np.int16)
     with tempfile.TemporaryDirectory() as tmp:
-        agent = [_speak(t, Path(tmp) / f"a{i}.wav") for i, t in enumerate(AGENT_LINES)]
-        customer = [_speak(t, Path(tmp) / f"c{i}.wav") for i, t in enumerate(CUSTOMER_LINES)]
-    total, turn = 0, 0
+        lines = [_speak(t, Path(tmp) / f"l{i}.wav") for i, t in enumerate(LINES)]
+    index = 0
     while total < minutes * 60 * rate:
-        speech = agent[turn % len(agent)] if turn % 2 == 0 else customer[turn % len(customer)]
-        silent = np.zeros_like(speech)
-        left += [speech, pause] if turn % 2 == 0 else [silent, pause]
-        right += [silent, pause] if turn % 2 == 0 else [speech, pause]
-        total += len(speech) + len(pause)
-        turn += 1
-    stereo = np.stack([np.concatenate(left), np.concatenate(right)], axis=1)
+        parts += [lines[index % len(lines)], pause]
+        total += len(lines[index % len(lines)]) + len(pause)
+        index += 1
     with wave.open(str(out), "wb") as w:
-        w.setnchannels(2)
+        w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(rate)
-        w.writeframes(stereo.tobytes())
+        w.writeframes(np.concatenate(parts).tobytes())
     return out
 
 
@@ -98,16 +93,19 @@ def bare_seconds(path: Path, repeat: int) -> tuple[float, int]:
     from calls.transcription_setup import transcription_options_for
 
     options = transcription_options_for()
-    model = WhisperModel(options.model_dir, device="cpu", compute_type=options.compute_type,
-                         cpu_threads=options.cpu_threads, local_files_only=True)
+    model = WhisperModel(
+        options.model_dir,
+        device="cpu",
+        compute_type=options.compute_type,
+        cpu_threads=options.cpu_threads,
+        local_files_only=True,
+    )
     times, count = [], 0
     for _ in range(repeat):
         started = time.perf_counter()
-        left, right = decode_audio(str(path), split_stereo=True)
-        count = 0
-        for channel in (left, right):
-            segments, _info = model.transcribe(channel, **whisper_kwargs(options))
-            count += len(list(segments))
+        audio = decode_audio(str(path))
+        segments, _info = model.transcribe(audio, **whisper_kwargs(options))
+        count = len(list(segments))
         times.append(time.perf_counter() - started)
     return statistics.median(times), count
 
@@ -130,11 +128,12 @@ def pipeline_seconds(path: Path, repeat: int) -> tuple[float, int, float]:
 
     team, _ = Team.objects.get_or_create(name="bench")
     agent, _ = User.objects.get_or_create(username="bench-agent", defaults={"role": "agent", "team": team})
-    worker = WorkerProcess(BENCH_DIR / "worker.log", settings_module="mot_coach.settings",
-                           extra_env={"DJANGO_DEBUG": "1"})
+    worker = WorkerProcess(
+        BENCH_DIR / "worker.log", settings_module="mot_coach.settings", extra_env={"DJANGO_DEBUG": "1"}
+    )
     try:
         worker.wait_for("Whisper model loaded", timeout=120)
-        times, count = [], 0
+        times, count, worker_seconds = [], 0, []
         data = path.read_bytes()
         for _ in range(repeat):
             Recording.objects.filter(sha256__isnull=False).delete()
@@ -150,6 +149,8 @@ def pipeline_seconds(path: Path, repeat: int) -> tuple[float, int, float]:
             if recording.status != "done":
                 raise SystemExit(f"pipeline failed: {recording.failure_reason}")
             count = Segment.objects.filter(transcript__recording=recording).count()
+            worker_seconds.append(recording.transcript.processing_seconds)
+        print(f"    of which decode + Whisper + guard in the worker: {statistics.median(worker_seconds):.1f} s")
         peak = max((_peak_rss_mb(pid) for pid in worker.pool_children()), default=0.0)
         return statistics.median(times), count, peak
     finally:
@@ -165,10 +166,11 @@ def main() -> int:
     with wave.open(str(path)) as w:
         duration = w.getnframes() / w.getframerate()
     setup_django()
-    print(f"call: {path.name}, {duration:.0f} s stereo; median of {args.repeat} runs each", flush=True)
+    print(f"call: {path.name}, {duration:.0f} s mono; median of {args.repeat} runs each", flush=True)
     bare, bare_segments = bare_seconds(path, args.repeat)
-    print(f"(a) bare faster-whisper     {bare:7.1f} s   RTF {bare / duration:.3f}   {bare_segments} segments",
-          flush=True)
+    print(
+        f"(a) bare faster-whisper     {bare:7.1f} s   RTF {bare / duration:.3f}   {bare_segments} segments", flush=True
+    )
     pipe, pipe_segments, peak = pipeline_seconds(path, args.repeat)
     print(f"(b) pipeline upload->done   {pipe:7.1f} s   RTF {pipe / duration:.3f}   {pipe_segments} segments")
     print(f"ratio pipeline / bare       {pipe / bare:7.2f}   (target <= 1.10)")

@@ -466,7 +466,10 @@ class _Resampler:
         self._inner = self._new()
 
     def _new(self) -> av.AudioResampler:
-        return av.AudioResampler(format="fltp", layout=self._layout, rate=self._rate)
+        # Planar 16-bit, as faster-whisper's own decode_audio produces (then scaled to float):
+        # Whisper then hears exactly what it hears from faster-whisper alone, so transcripts and
+        # timings match a bare faster-whisper run on the same file.
+        return av.AudioResampler(format="s16p", layout=self._layout, rate=self._rate)
 
     def resample(self, frame: av.AudioFrame) -> list[av.AudioFrame]:
         # We never use output timestamps; clearing them keeps the resampler
@@ -538,6 +541,6 @@ def _initial_capacity(
 
 def _append(buffers: list[_GrowableBuffer], frames: list[av.AudioFrame]) -> None:
     for frame in frames:
-        planes = frame.to_ndarray()  # fltp -> shape (channels, samples)
+        planes = frame.to_ndarray()  # s16p -> shape (channels, samples)
         for buffer, plane in zip(buffers, planes, strict=True):
-            buffer.append(plane)
+            buffer.append(plane.astype(np.float32) / 32768.0)

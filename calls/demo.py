@@ -129,7 +129,9 @@ def _quiet_opus(seconds: float, seed: int) -> bytes:
 def demo_transcribe(call: Call, script_index: int, rng: random.Random) -> Recording:
     """Give `call` a demo recording and the transcript of script `script_index`, then analyse it."""
     rows = _timeline(
-        SCRIPTS[script_index % len(SCRIPTS)], rng, agent=call.agent.display_name or call.agent.username,
+        SCRIPTS[script_index % len(SCRIPTS)],
+        rng,
+        agent=call.agent.display_name or call.agent.username,
         company=rng.choice(COMPANIES),
     )
     duration = rows[-1][2] + 1.0
@@ -140,11 +142,24 @@ def demo_transcribe(call: Call, script_index: int, rng: random.Random) -> Record
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     recording = Recording.objects.create(
-        call=call, uploaded_by=call.agent, file=name, storage_key=key, storage_suffix=".ogg",
-        original_filename="demo-recording.ogg", sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
-        format_name="ogg", codec="opus", duration_seconds=duration, sample_rate=16000, channels=2,
-        channel_layout=ChannelLayout.AGENT_LEFT, status=RecordingStatus.DONE, progress=100,
-        created_at=call.started_at, finished_at=timezone.now(),
+        call=call,
+        uploaded_by=call.agent,
+        file=name,
+        storage_key=key,
+        storage_suffix=".ogg",
+        original_filename="demo-recording.ogg",
+        sha256=hashlib.sha256(data).hexdigest(),
+        size_bytes=len(data),
+        format_name="ogg",
+        codec="opus",
+        duration_seconds=duration,
+        sample_rate=16000,
+        channels=2,
+        channel_layout=ChannelLayout.AGENT_LEFT,
+        status=RecordingStatus.DONE,
+        progress=100,
+        created_at=call.started_at,
+        finished_at=timezone.now(),
     )
     transcript = Transcript.objects.create(recording=recording, language="ko", model_name="demo-script")
     Segment.objects.bulk_create(

@@ -5,6 +5,7 @@ checkout runs with no services. Production sets DATABASE_URL and REDIS_URL, and 
 DJANGO_SECRET_KEY: without DEBUG a missing secret stops start-up rather than running insecurely.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -89,8 +90,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web process and the worker share the file: wait for a lock rather than fail at once.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 30, "transaction_mode": "IMMEDIATE"})
-    # A file, not memory, so that a test's Celery worker process sees the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # A file, not memory, so that a test's Celery worker process sees the test database; one per
+    # test run, so two runs on one machine do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -133,7 +135,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Recordings are private: MEDIA_ROOT is never served by URL, only through a permission-checked view.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
-MEDIA_URL = None
+# No URL serves this prefix (there is no media route); Django's test live server needs a value.
+MEDIA_URL = "/private-media/"
 
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -189,6 +192,8 @@ else:
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The transport polls its folder; the default second per stage adds up over a chain.
+        "polling_interval": 0.2,
     }
     # The transport expects its folders to exist, in the web process (which enqueues) and the worker.
     for _folder in ("queue", "processed", "control"):

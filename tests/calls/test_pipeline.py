@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from calls import pipeline
 from calls.models import Recording, Segment, Transcript
@@ -119,7 +120,8 @@ def test_a_failed_recording_retried_goes_back_through_and_finishes(
 def test_a_missing_stored_file_fails_with_a_reason(world, engine, audio_factory, django_capture_on_commit_callbacks):
     recording = _recording(world, audio_factory.speech(), django_capture_on_commit_callbacks)
     Path(recording.file.path).unlink()
-    pipeline.recording_probe(recording.pk)
+    with translation.override("en"):
+        pipeline.recording_probe(recording.pk)
     failed = Recording.objects.get(pk=recording.pk)
     assert failed.status == "failed" and "upload" in failed.failure_reason.lower()
 

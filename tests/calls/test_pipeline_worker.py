@@ -11,7 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from calls.models import Recording, Segment, Transcript
 from tests.worker import WorkerProcess
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the flush after each test gives the data migrations (rulebook, coaching
+# library) back, and does not re-create content types the next serialized test would duplicate.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture
