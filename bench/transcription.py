@@ -27,20 +27,16 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from tests.calls.audio_fixtures import LONG_SCRIPT  # noqa: E402
+
 BENCH_DIR = REPO / "var" / "bench"
 
 # espeak's Korean is robotic: these are lines Whisper base reliably hears in a mono recording with
 # short pauses (most call-centre sentences, and a stereo split whose channels are mostly silence,
 # come out as nothing or gibberish, which would make any timing meaningless). The benchmark call is
 # therefore mono: agent and customer lines alternate on one channel.
-LINES = [
-    "안녕하세요 고객님 무엇을 도와드릴까요",
-    "조금만 기다려 주세요",
-    "네 안녕히 계세요",
-    "잠시만 기다려 주세요",
-    "무엇을 도와드릴까요",
-    "안녕히 계세요",
-]
+LINES = LONG_SCRIPT
 
 
 def _speak(text: str, path: Path) -> np.ndarray:

@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Team, User
-from calls.models import Call, Campaign
+from calls.models import Call, Campaign, Recording, Segment, Transcript
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -50,3 +50,38 @@ class CallFactory(factory.django.DjangoModelFactory):
     started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     duration_seconds = 180
     outcome = "resolved"
+
+
+RUDE_CALL = [
+    ("agent", 0.0, 3.0, "안녕하세요 MOT카드 상담원 김민지입니다 무엇을 도와드릴까요"),
+    ("customer", 3.5, 7.0, "카드가 왜 아직도 안 왔어요 벌써 두 번째 전화예요"),
+    ("agent", 7.5, 10.0, "그건 제 담당이 아닌데요"),
+    ("customer", 10.5, 13.0, "야 너 이름 뭐야 너 잘리고 싶어?"),
+    ("agent", 20.0, 22.0, "몇 번을 말씀드려야 돼요?"),
+]
+
+
+def transcript_for(call, lines, layout="agent_left", status="analysing"):
+    """Store a transcript for `call` as the pipeline would: [(speaker, start, end, text), ...]."""
+    recording = Recording.objects.create(
+        call=call,
+        file=f"recordings/test/{call.pk}.wav",
+        storage_key=f"k{call.pk}-{len(lines)}",
+        storage_suffix=".wav",
+        sha256=f"{call.pk:064d}",
+        size_bytes=1,
+        format_name="wav",
+        codec="pcm_s16le",
+        duration_seconds=lines[-1][2],
+        sample_rate=16000,
+        channels=2,
+        channel_layout=layout,
+        status=status,
+        created_at=call.started_at,
+    )
+    transcript = Transcript.objects.create(recording=recording, model_name="test")
+    Segment.objects.bulk_create(
+        Segment(transcript=transcript, call=call, index=i, speaker=speaker, start=start, end=end, text=text)
+        for i, (speaker, start, end, text) in enumerate(lines)
+    )
+    return recording

@@ -7,47 +7,13 @@ import pytest
 from django.core.management import call_command
 
 from calls.analysis import call_analyse, call_notify
-from calls.models import CallAnalysis, Flag, Notification, Recording, Rule, Segment, Transcript
+from calls.models import CallAnalysis, Flag, Notification, Rule
 from calls.rulebook import rule_save
-
-
-def _transcript(call, lines, layout="agent_left"):
-    """Store a transcript for `call` as the pipeline would: [(speaker, start, end, text), ...]."""
-    recording = Recording.objects.create(
-        call=call,
-        file=f"recordings/test/{call.pk}.wav",
-        storage_key=f"k{call.pk}-{len(lines)}",
-        storage_suffix=".wav",
-        sha256=f"{call.pk:064d}",
-        size_bytes=1,
-        format_name="wav",
-        codec="pcm_s16le",
-        duration_seconds=lines[-1][2],
-        sample_rate=16000,
-        channels=2,
-        channel_layout=layout,
-        status="analysing",
-        created_at=call.started_at,
-    )
-    transcript = Transcript.objects.create(recording=recording, model_name="test")
-    Segment.objects.bulk_create(
-        Segment(transcript=transcript, call=call, index=i, speaker=speaker, start=start, end=end, text=text)
-        for i, (speaker, start, end, text) in enumerate(lines)
-    )
-    return recording
-
-
-RUDE_CALL = [
-    ("agent", 0.0, 3.0, "안녕하세요 MOT카드 상담원 김민지입니다 무엇을 도와드릴까요"),
-    ("customer", 3.5, 7.0, "카드가 왜 아직도 안 왔어요 벌써 두 번째 전화예요"),
-    ("agent", 7.5, 10.0, "그건 제 담당이 아닌데요"),
-    ("customer", 10.5, 13.0, "야 너 이름 뭐야 너 잘리고 싶어?"),
-    ("agent", 20.0, 22.0, "몇 번을 말씀드려야 돼요?"),
-]
+from tests.factories import RUDE_CALL, transcript_for
 
 
 def test_analysis_flags_the_rude_moments_with_spans_and_suggestions(world):
-    _transcript(world.call_a, RUDE_CALL)
+    transcript_for(world.call_a, RUDE_CALL)
     analysis = call_analyse(world.call_a.pk)
     flags = {f.category: f for f in Flag.objects.filter(call=world.call_a)}
     assert {"dismissive", "sarcasm", "abuse"} <= set(flags)
@@ -65,7 +31,7 @@ def test_analysis_flags_the_rude_moments_with_spans_and_suggestions(world):
 
 
 def test_a_polite_call_has_no_flags(world):
-    _transcript(
+    transcript_for(
         world.call_a,
         [
             ("agent", 0.0, 3.0, "안녕하십니까 고객님 무엇을 도와드릴까요"),
@@ -78,7 +44,7 @@ def test_a_polite_call_has_no_flags(world):
 
 
 def test_reanalysis_replaces_flags_once_and_keeps_reviewers_verdicts(world):
-    _transcript(world.call_a, RUDE_CALL)
+    transcript_for(world.call_a, RUDE_CALL)
     call_analyse(world.call_a.pk)
     flag = Flag.objects.get(call=world.call_a, category="dismissive")
     Flag.objects.filter(pk=flag.pk).update(review_status="dismissed", review_reason="transferred right after")
@@ -92,7 +58,7 @@ def test_reanalysis_replaces_flags_once_and_keeps_reviewers_verdicts(world):
 
 
 def test_a_rulebook_change_shows_in_the_next_analysis(world):
-    _transcript(world.call_a, [("agent", 0.0, 2.0, "그건 제 담당이 아닌데요")])
+    transcript_for(world.call_a, [("agent", 0.0, 2.0, "그건 제 담당이 아닌데요")])
     call_analyse(world.call_a.pk)
     before = set(Flag.objects.values_list("rule_code", flat=True))
     for rule in Rule.objects.filter(code__in=before):
@@ -102,7 +68,7 @@ def test_a_rulebook_change_shows_in_the_next_analysis(world):
 
 
 def test_abuse_tells_each_supervisor_once_and_only_their_own(world):
-    _transcript(world.call_a, RUDE_CALL)
+    transcript_for(world.call_a, RUDE_CALL)
     call_analyse(world.call_a.pk)
     assert call_notify(world.call_a.pk) == 1
     assert call_notify(world.call_a.pk) == 0
@@ -111,7 +77,7 @@ def test_abuse_tells_each_supervisor_once_and_only_their_own(world):
 
 
 def test_mono_calls_flag_only_profanity_and_report_no_overtalk(world):
-    _transcript(world.call_a, [("unknown", 0.0, 2.0, "그건 제 담당이 아닌데요 씨발")], layout="mono")
+    transcript_for(world.call_a, [("unknown", 0.0, 2.0, "그건 제 담당이 아닌데요 씨발")], layout="mono")
     analysis = call_analyse(world.call_a.pk)
     assert set(Flag.objects.values_list("category", flat=True)) == {"profanity"}
     assert analysis.metrics["overtalk"] is None

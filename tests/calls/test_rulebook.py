@@ -116,9 +116,9 @@ def test_deleting_a_rule_through_the_api_switches_it_off(api, world):
 
 
 def test_reanalyse_queues_only_calls_with_transcripts_in_range(api, world, django_capture_on_commit_callbacks):
-    from tests.calls.test_analysis import RUDE_CALL, _transcript
+    from tests.factories import RUDE_CALL, transcript_for
 
-    _transcript(world.call_a, RUDE_CALL)
+    transcript_for(world.call_a, RUDE_CALL)
     api.force_authenticate(world.trainer_a)
     day = world.call_a.started_at.date().isoformat()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

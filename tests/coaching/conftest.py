@@ -3,31 +3,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls.models import Flag, Recording, Segment, Transcript
+from calls.models import Flag, Segment
 from coaching.models import Module
-from tests.factories import CallFactory
+from tests.factories import CallFactory, transcript_for
 
 
 def segment_for(call, text: str = "그건 제 담당이 아닌데요", speaker: str = "agent") -> Segment:
     """A one-line transcript for `call` (enough for a flag to point at)."""
-    recording = Recording.objects.create(
-        call=call,
-        file=f"recordings/test/{call.pk}.wav",
-        storage_key=f"c{call.pk}",
-        storage_suffix=".wav",
-        sha256=f"{call.pk:064d}",
-        size_bytes=1,
-        format_name="wav",
-        codec="pcm_s16le",
-        duration_seconds=3.0,
-        sample_rate=16000,
-        channels=2,
-        channel_layout="agent_left",
-        status="done",
-        created_at=call.started_at,
-    )
-    transcript = Transcript.objects.create(recording=recording, model_name="test")
-    return Segment.objects.create(transcript=transcript, call=call, index=0, speaker=speaker, start=0, end=3, text=text)
+    transcript_for(call, [(speaker, 0.0, 3.0, text)], status="done")
+    return Segment.objects.get(call=call, index=0)
 
 
 def flag_on(call, category: str = "dismissive", speaker: str = "agent", review_status: str = "unreviewed") -> Flag:

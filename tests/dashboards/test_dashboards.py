@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 
 from calls.analysis import call_analyse
 from dashboards.services import call_index
-from tests.calls.test_analysis import RUDE_CALL, _transcript
-from tests.factories import CallFactory
+from tests.factories import RUDE_CALL, CallFactory, transcript_for
 
 
 def test_home_lands_each_role_on_its_dashboard(client, world):
@@ -61,7 +60,7 @@ def test_dashboard_queries_do_not_grow_with_calls(client, world, flagged_call):
         client.get(reverse("dashboards:team"))
     for _ in range(3):
         call = CallFactory(agent=world.agent_b)
-        _transcript(call, RUDE_CALL)
+        transcript_for(call, RUDE_CALL)
         call_analyse(call.pk)
     with CaptureQueriesContext(connection) as after:
         client.get(reverse("dashboards:team"))
@@ -88,7 +87,7 @@ def test_agent_dashboard_of_another_agent_shows_nothing_of_theirs(client, world,
 def test_search_finds_korean_inflections(client, world, flagged_call):
     client.force_login(world.supervisor_a)
     other = CallFactory(agent=world.agent_a2, started_at=timezone.now() - timedelta(hours=3))
-    _transcript(other, [("agent", 0.0, 2.0, "담당자는 지금 자리에 없습니다"), ("customer", 2.0, 3.0, "네")])
+    transcript_for(other, [("agent", 0.0, 2.0, "담당자는 지금 자리에 없습니다"), ("customer", 2.0, 3.0, "네")])
     call_index(other.pk)
     response = client.get(reverse("dashboards:search"), {"q": "담당"})
     assert [s.text for s in response.context["results"].rows] == [
@@ -161,7 +160,7 @@ def test_search_reindex_command_indexes_missing_calls_only(world):
 
     from dashboards.models import SegmentIndex
 
-    _transcript(world.call_a2, RUDE_CALL)
+    transcript_for(world.call_a2, RUDE_CALL)
     out = StringIO()
     call_command("search_reindex", stdout=out)
     assert SegmentIndex.objects.filter(call=world.call_a2).count() == len(RUDE_CALL)
