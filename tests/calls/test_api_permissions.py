@@ -7,24 +7,7 @@ The target of the object rows is call_a, owned by agent_a of team A. Outside you
 import pytest
 
 from calls.models import Call
-
-ROLES = [
-    "anonymous",
-    "agent_a",
-    "agent_a2",
-    "agent_b",
-    "supervisor_a",
-    "supervisor_b",
-    "trainer_a",
-    "trainer_all",
-    "admin",
-]
-
-
-def client_for(api, world, role):
-    if role != "anonymous":
-        api.force_authenticate(world.user(role))
-    return api
+from tests.roles import ROLES, client_for
 
 
 def call_body(world, **overrides):

@@ -11,25 +11,9 @@ from django.utils import timezone
 
 from coaching.models import Assignment, CoachingSession, PracticeAttempt
 from coaching.services import practice_submit
+from tests.roles import ROLES, client_for
 
-ROLES = [
-    "anonymous",
-    "agent_a",
-    "agent_a2",
-    "agent_b",
-    "supervisor_a",
-    "supervisor_b",
-    "trainer_a",
-    "trainer_all",
-    "admin",
-]
 GOOD_REPLY = "그 부분은 담당 부서로 바로 연결해 드리겠습니다"
-
-
-def client_for(api, world, role):
-    if role != "anonymous":
-        api.force_authenticate(world.user(role))
-    return api
 
 
 @pytest.fixture
