@@ -3,8 +3,9 @@
     .venv/bin/python bench/tone_eval.py [--errors]
 
 Reports per-category precision / recall / F1 and the false-flag rate on clean agent lines for
-tone_dev.jsonl and the held-out set bench/data/tone_holdout.jsonl (written independently of the
-rules), and P/R/F1 on the curse-detection set. The curse set is online comments with no
+tone_dev.jsonl and two held-out sets written independently of the rules: bench/data/tone_holdout.jsonl
+(since used to tune them, so no longer blind) and bench/data/tone_holdout2.jsonl (blind: never
+used to write or tune a rule; keep it that way, and don't print its errors while tuning), and P/R/F1 on the curse-detection set. The curse set is online comments with no
 speaker, so each comment is analysed as speaker 'unknown' (what a mono recording gets: only the
 'any' rules run) and counts as profane when a `profanity` flag fires. The customer `abuse` rules
 (threats, 너-반말 talking down) are about a caller and an agent; on anonymous comments they only
@@ -30,6 +31,7 @@ CURSE_SPEAKER = "unknown"
 # Lines written independently of the rules, by other hands than tone_dev.jsonl's: the honest
 # measure of how the rulebook generalises.
 HOLDOUT = REPO / "bench" / "data" / "tone_holdout.jsonl"
+BLIND = REPO / "bench" / "data" / "tone_holdout2.jsonl"
 
 
 def data_dir() -> Path:
@@ -126,9 +128,12 @@ def main() -> int:
         else:
             print(f"missing {path} (set MOT_SHARED_DATA)")
     if HOLDOUT.exists():
-        eval_dev(analyzer, HOLDOUT, show_errors, " — held-out (written independently of the rules)")
+        eval_dev(analyzer, HOLDOUT, show_errors, " — held-out 1 (written independently, since used for tuning)")
     else:
         print(f"missing {HOLDOUT}")
+    if BLIND.exists():
+        # Never with --errors: its lines must stay unseen by whoever writes the rules.
+        eval_dev(analyzer, BLIND, False, " — held-out 2 (blind: never used to write or tune rules)")
     return 0
 
 

@@ -202,7 +202,7 @@ class Command(BaseCommand):
                     password=password.password,
                 )
                 # Each agent gets a rudeness level and a trend (some improve, some slip).
-                agent.rude = rng.uniform(0.04, 0.3)
+                agent.rude = rng.uniform(0.05, 0.39)
                 agent.trend = rng.uniform(-0.6, 0.4)
                 agents.append(agent)
         trainer = User.objects.create(
