@@ -1,16 +1,16 @@
-"""Accuracy of the tone analyser on the shared dev data.
+"""Accuracy of the tone analyser on the shared dev data and our held-out sets.
 
     .venv/bin/python bench/tone_eval.py [--errors]
 
 Reports per-category precision / recall / F1 and the false-flag rate on clean agent lines for
-tone_dev.jsonl and two held-out sets written independently of the rules: bench/data/tone_holdout.jsonl
-(since used to tune them, so no longer blind) and bench/data/tone_holdout2.jsonl (blind: never
-used to write or tune a rule; keep it that way, and don't print its errors while tuning), and P/R/F1 on the curse-detection set. The curse set is online comments with no
-speaker, so each comment is analysed as speaker 'unknown' (what a mono recording gets: only the
-'any' rules run) and counts as profane when a `profanity` flag fires. The customer `abuse` rules
-(threats, 너-반말 talking down) are about a caller and an agent; on anonymous comments they only
-add false alarms (measured: F1 0.823 with abuse counted vs 0.832 without). Always exits 0: it
-reports, the lead judges.
+tone_dev.jsonl and two held-out sets written independently of the rules:
+bench/data/tone_holdout.jsonl (since used to tune them, so no longer blind) and
+bench/data/tone_holdout2.jsonl (blind: never used to write or tune a rule; keep it that way, and
+never print its errors while tuning); and P/R/F1 on the curse-detection set. The curse set is
+online comments with no speaker, so each comment is analysed as speaker 'unknown' (what a mono
+recording gets: only the 'any' rules run) and counts as profane when a `profanity` flag fires.
+The customer `abuse` rules (threats, 너-반말 talking down) are about a caller and an agent; on
+anonymous comments they only add false alarms. Always exits 0: it reports, the lead judges.
 """
 
 from __future__ import annotations
