@@ -22,6 +22,8 @@ SWEAR = [
     r"(?:씨|씌|쒸|쓰|ㅆ|c|C)(?:발|빨|벌|뻘|팔|펄|빠|ㅂ)(?![점역견])|씨바(?![가-힣])|ㅆ\s발",
     r"(?:시|쉬|슈|ㅅ)(?:발|빨|벌|뻘|팔|펄|바알|ㅂ)(?![점역견전])",
     r"(?:ㅅ|ㅆ)\s?ㅂ",
+    # romanised / keyboard-slipped spellings: 시bal, ssibal, tlqkf (씨발 typed with the English layout)
+    r"(?:씨|시|ㅆ|ㅅ)\s?(?:bal|BAL|Bal)(?![a-z])|(?<![a-zA-Z])(?:ss?i|c)bal(?![a-z])|(?<![a-zA-Z])[tT]lqkf",
     r"ㅆ(?:ㅃ|ㅍ)",
     r"시바(?![견이라])",
     r"씨이+발|시방새|십새",

@@ -68,6 +68,7 @@ _FINAL_EC_BANMAL = frozenset(
         "래",
     }
 )
+_PROMISSIVE_EC = frozenset({"ㄹ게", "ㄹ께"})
 _QUOTE_FOLLOWERS = frozenset({"JKQ", "ETM", "ETN"})
 
 
@@ -95,6 +96,13 @@ def final_ending_positions(sent: Sentence) -> list[int]:
     finals = [i for i, t in enumerate(toks) if t.tag == "EF" and not _is_embedded(toks, i)]
     if last >= 0 and toks[last].tag == "EC" and _closes_sentence(sent, last):
         finals.append(last)
+    # -ㄹ게 only ever ends a clause ("바꿔 줄게 잠깐만"); Kiwi tags it EC in unpunctuated runs
+    finals.extend(
+        i
+        for i, t in enumerate(toks[:last])
+        if t.tag == "EC" and t.form in _PROMISSIVE_EC and not (toks[i + 1].form == "요" and toks[i + 1].tag == "JX")
+    )
+    finals.sort()
     sent.cache["finals"] = finals
     return finals
 
@@ -137,7 +145,10 @@ def is_banmal_ending(sent: Sentence, i: int) -> bool:
     if form == "다" and i > 0 and toks[i - 1].form == "맞" and i <= 2:
         return False  # "아 맞다" is an exclamation of remembering, said to oneself
     if tok.tag == "EC":
-        return form in _FINAL_EC_BANMAL
+        # a trailing connective after honorific -시- ("그건 나중에 하시고") is a clipped 존댓말
+        if i > 0 and toks[i - 1].form == "시" and toks[i - 1].tag == "EP":
+            return False
+        return form in _FINAL_EC_BANMAL or form in _PROMISSIVE_EC
     return True
 
 
