@@ -101,7 +101,8 @@ class User(AbstractUser):
 
     @property
     def is_agent(self) -> bool:
-        return self.role == Role.AGENT
+        """Limited to their own calls. A superuser never is, whatever role they carry."""
+        return self.role == Role.AGENT and not self.is_superuser
 
     @property
     def is_supervisor(self) -> bool:

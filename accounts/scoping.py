@@ -43,7 +43,7 @@ def users_visible_to(user: User) -> QuerySet[User]:
     users = User.objects.select_related("team")
     if sees_everything(user):
         return users
-    if user.role == Role.AGENT:
+    if user.is_agent:
         return users.filter(pk=user.pk)
     team_ids = team_ids_visible_to(user) or set()
     return users.filter(Q(pk=user.pk) | Q(team_id__in=team_ids)).distinct()
@@ -52,7 +52,7 @@ def users_visible_to(user: User) -> QuerySet[User]:
 def agents_assignable_by(user: User) -> QuerySet[User]:
     """Agents a user may log a call for: themself, or the agents of the teams they manage."""
     agents = User.objects.filter(role=Role.AGENT, is_active=True)
-    if user.role == Role.AGENT:
+    if user.is_agent:
         return agents.filter(pk=user.pk)
     team_ids = team_ids_managed_by(user)
     if team_ids is None:

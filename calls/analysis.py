@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Call, CallAnalysis, Category, Flag, Notification, Segment
+from .models import Call, CallAnalysis, Category, Flag, Notification, Rule, Segment
 from .rulebook import get_analyzer
 from .tone import call_metrics, mot_checklist
 
@@ -35,7 +35,7 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
     hits_per_segment = analyzer.analyze_many((seg.text, seg.speaker) for seg in segments)
     stereo = call.recordings.exclude(channel_layout="mono").exists()
     rows = [{"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text} for s in segments]
-    rules = {rule.code: rule for rule in _rules()}
+    rules = {rule.code: rule for rule in Rule.objects.all()}
 
     with transaction.atomic():
         locked = Call.objects.select_for_update().filter(pk=call_id).first()
@@ -89,12 +89,6 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
 
     call_index(call_id)  # the transcript search index follows the stored segments
     return analysis
-
-
-def _rules():
-    from .models import Rule
-
-    return Rule.objects.all()
 
 
 def call_notify(call_id: int) -> int:

@@ -1,14 +1,14 @@
 import re
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.scoping import agents_assignable_by, team_ids_visible_to
+from accounts.scoping import agents_assignable_by
 
-from .models import Call, Campaign, Direction, Outcome
+from .models import Call, Direction, Outcome
+from .selectors import campaigns_visible_to
 from .validators import validate_duration
 
 _MMSS = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})\s*$")
@@ -50,14 +50,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def campaigns_for(user: User):
-    team_ids = team_ids_visible_to(user)
-    campaigns = Campaign.objects.filter(is_active=True)
-    if team_ids is None:
-        return campaigns
-    return campaigns.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
-
-
 class CallForm(forms.ModelForm):
     """The quick-log and edit form. Only what an agent needs on every call is required."""
 
@@ -96,7 +88,7 @@ class CallForm(forms.ModelForm):
             del self.fields["agent"]
         else:
             self.fields["agent"].queryset = agents
-        self.fields["campaign"].queryset = campaigns_for(user)
+        self.fields["campaign"].queryset = campaigns_visible_to(user)
         self.fields["started_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["started_at"].required = False
         self.fields["outcome"].choices = list(Outcome.choices)

@@ -7,7 +7,7 @@ from .models import Call
 
 
 def can_change_call(user: User, call: Call) -> bool:
-    if user.role == Role.AGENT and not user.is_superuser:
+    if user.is_agent:
         return call.agent_id == user.pk
     team_ids = team_ids_managed_by(user)
     return team_ids is None or call.team_id in team_ids

@@ -22,7 +22,7 @@ REVIEW_STATUSES = {ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.
 
 def can_review_call(user: User, call: Call) -> bool:
     """The team's supervisors, the trainers who coach it and admins review; agents never do."""
-    if not user.is_authenticated or (user.role == Role.AGENT and not user.is_superuser):
+    if not user.is_authenticated or user.is_agent:
         return False
     team_ids = team_ids_visible_to(user)
     return team_ids is None or call.team_id in team_ids

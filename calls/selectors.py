@@ -3,18 +3,18 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.scoping import team_ids_visible_to
 
-from .models import Call, Recording, Segment
+from .models import Call, Campaign, Recording, Segment
 
 
 def scope_to_user(queryset: QuerySet, user: User, call_path: str = "") -> QuerySet:
     """Keep the rows whose call the user may read; `call_path` leads from the row to its call."""
-    if user.role == Role.AGENT and not user.is_superuser:
+    if user.is_agent:
         return queryset.filter(**{f"{call_path}agent": user})
     team_ids = team_ids_visible_to(user)
     return queryset if team_ids is None else queryset.filter(**{f"{call_path}team_id__in": team_ids})
@@ -30,6 +30,13 @@ def recordings_visible_to(user: User) -> QuerySet[Recording]:
 
 def call_segments(call: Call) -> QuerySet[Segment]:
     return Segment.objects.filter(call=call).order_by("start", "transcript_id", "index")
+
+
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
+    """Active campaigns a user may pick: every team's shared ones and those of the teams they see."""
+    campaigns = Campaign.objects.filter(is_active=True)
+    team_ids = team_ids_visible_to(user)
+    return campaigns if team_ids is None else campaigns.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
 
 
 def local_day_bounds(day: date) -> tuple[datetime, datetime]:

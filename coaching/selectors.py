@@ -52,7 +52,7 @@ def agents_coachable_by(user: User) -> QuerySet[User]:
 
 
 def _scope_by_agent(queryset: QuerySet, user: User, agent_path: str = "agent") -> QuerySet:
-    if user.role == Role.AGENT and not user.is_superuser:
+    if user.is_agent:
         return queryset.filter(**{agent_path: user})
     if sees_everything(user):
         return queryset

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
 from accounts.scoping import team_ids_visible_to
 from calls.models import Call, CallAnalysis, Category, ChecklistItem, Flag, Recording, ReviewStatus, Severity
 from calls.selectors import local_day_bounds
@@ -93,7 +93,7 @@ def dashboard_scope(user: User, params) -> Scope:
     date_from = parse_date(params.get("started_from"), date_to - timedelta(days=DEFAULT_DAYS - 1))
     if date_from > date_to:
         date_from, date_to = date_to, date_from
-    if user.role == Role.AGENT and not user.is_superuser:
+    if user.is_agent:
         return Scope(None, date_from, date_to, agent_id=user.pk)
     visible = team_ids_visible_to(user)
     team_id = None

@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from calls.models import Segment
 from calls.review import can_review_call, flag_review, flags_visible_to, moment_comment_create, rule_precision
 from calls.selectors import calls_visible_to
@@ -18,13 +17,9 @@ from .export import csv_stream, xlsx_file
 from .search import SearchForm, search
 
 
-def _is_agent(user) -> bool:
-    return user.role == Role.AGENT and not user.is_superuser
-
-
 @login_required
 def team_dashboard(request: HttpRequest) -> HttpResponse:
-    if _is_agent(request.user):
+    if request.user.is_agent:
         return redirect("dashboards:agent")
     scope = selectors.dashboard_scope(request.user, request.GET)
     context = selectors.team_dashboard(request.user, scope)
@@ -43,7 +38,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def agent_dashboard(request: HttpRequest) -> HttpResponse:
-    if not _is_agent(request.user):
+    if not request.user.is_agent:
         return redirect("dashboards:team")
     scope = selectors.dashboard_scope(request.user, request.GET)
     context = selectors.agent_dashboard(request.user, scope)
@@ -57,7 +52,7 @@ def agent_dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def rules(request: HttpRequest) -> HttpResponse:
-    if _is_agent(request.user):
+    if request.user.is_agent:
         raise PermissionDenied
     return render(request, "dashboards/rules.html", {"rules": rule_precision(request.user)})
 

@@ -1,9 +1,9 @@
-from django.db.models import Q
 from rest_framework import serializers
 
 from accounts.models import Role
-from accounts.scoping import team_ids_visible_to, users_visible_to
-from calls.models import Call, Campaign
+from accounts.scoping import users_visible_to
+from calls.models import Call
+from calls.selectors import campaigns_visible_to
 from calls.validators import validate_phone, validate_started_at
 
 
@@ -17,9 +17,7 @@ class ScopedAgentField(serializers.PrimaryKeyRelatedField):
 
 class ScopedCampaignField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
-        team_ids = team_ids_visible_to(self.context["request"].user)
-        campaigns = Campaign.objects.filter(is_active=True)
-        return campaigns if team_ids is None else campaigns.filter(Q(team__isnull=True) | Q(team_id__in=team_ids))
+        return campaigns_visible_to(self.context["request"].user)
 
 
 class CallSerializer(serializers.ModelSerializer):

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from calls.analysis import calls_reanalyse_range
 from calls.models import CallAnalysis, Flag, Notification, Rule, RuleVersion
-from calls.rulebook import can_edit_rules, rule_save
+from calls.rulebook import RULE_FIELDS, can_edit_rules, rule_save
 from calls.selectors import calls_visible_to, scope_to_user
 
 
@@ -18,16 +18,7 @@ class RuleSerializer(serializers.ModelSerializer):
         model = Rule
         fields = [
             "id",
-            "code",
-            "category",
-            "severity",
-            "speaker",
-            "pattern",
-            "explanation",
-            "suggestion",
-            "must_match",
-            "must_not_match",
-            "is_active",
+            *RULE_FIELDS,
             "version",
             "updated_at",
         ]

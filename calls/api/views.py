@@ -23,7 +23,7 @@ class CallPermission(permissions.IsAuthenticated):
     def _agent_names_someone_else(request) -> bool:
         # Agents own their calls: the owning agent is a field they may not set to anyone else.
         user = request.user
-        if request.method in permissions.SAFE_METHODS or not user.is_agent or user.is_superuser:
+        if request.method in permissions.SAFE_METHODS or not user.is_agent:
             return False
         agent = request.data.get("agent") if hasattr(request.data, "get") else None
         return agent not in (None, "") and str(agent) != str(user.pk)
