@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from calls.tone import CATEGORIES, Analyzer, load_starter_rules  # noqa: E402
+from tone import CATEGORIES, Analyzer, load_starter_rules  # noqa: E402
 
 CURSE_CATEGORIES = {"profanity"}
 CURSE_SPEAKER = "unknown"

@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from tone_eval import data_dir  # noqa: E402
 
-from calls.tone import Analyzer, get_kiwi, load_starter_rules  # noqa: E402
+from tone import Analyzer, get_kiwi, load_starter_rules  # noqa: E402
 
 
 def load_texts() -> list[str]:

@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tone import call_metrics, mot_checklist
+
 from .models import Call, CallAnalysis, Category, Flag, Notification, Rule, Segment
 from .rulebook import get_analyzer
-from .tone import call_metrics, mot_checklist
 
 logger = logging.getLogger(__name__)
 

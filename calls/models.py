@@ -332,7 +332,7 @@ class Rule(models.Model):
         return f"{self.code} (v{self.version})"
 
     def to_spec(self):
-        from .tone import RuleSpec
+        from tone import RuleSpec
 
         return RuleSpec(
             code=self.code,

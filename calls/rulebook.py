@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from tone import Analyzer, get_kiwi, load_starter_rules, validate_rule
 
 from .models import Rule, RuleVersion
-from .tone import Analyzer, get_kiwi, load_starter_rules, validate_rule
 
 RULE_FIELDS = (
     "code",

@@ -41,7 +41,7 @@ def whisper_preload(**kwargs) -> None:
         logger.info("Whisper model loaded")
     except Exception:  # the transcription stage will fail the recording with the reason
         logger.exception("Whisper model could not be loaded")
-    from .tone import get_kiwi
+    from tone import get_kiwi
 
     get_kiwi()  # the analysis stage's morphological analyser, likewise loaded once per process
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, Team, User
 from calls.models import Call, Flag, Speaker
-from calls.tone import morph
-from calls.tone.speech_level import banmal_positions, polite_positions
+from tone import morph
+from tone.speech_level import banmal_positions, polite_positions
 
 from .models import (
     AGENT_CATEGORIES,

@@ -20,7 +20,7 @@ def _clean(token: str) -> str:
 
 def text_terms(texts: Iterable[str]) -> list[str]:
     """The search terms of each text: surface words and Kiwi lemmas, as ' term term ... '."""
-    from calls.tone.morph import get_kiwi, normalize_form
+    from tone.morph import get_kiwi, normalize_form
 
     texts = list(texts)
     if not texts:
@@ -44,7 +44,7 @@ def text_terms(texts: Iterable[str]) -> list[str]:
 
 def query_terms(query: str) -> list[str]:
     """What a search must find: the content lemmas of each word typed (담당이 → 담당)."""
-    from calls.tone.morph import get_kiwi, normalize_form
+    from tone.morph import get_kiwi, normalize_form
 
     terms: list[str] = []
     for word in query.split()[:8]:

@@ -1,4 +1,4 @@
-"""Ship the starter rulebook (calls/tone/starter_rules.json) as version 1 of each rule.
+"""Ship the starter rulebook (tone/starter_rules.json) as version 1 of each rule.
 
 Every starter rule is checked against its examples by the test suite; trainers edit from here.
 """
@@ -14,7 +14,7 @@ FIELDS = ("category", "severity", "speaker", "pattern", "explanation", "suggesti
 def load(apps, schema_editor):
     Rule = apps.get_model("calls", "Rule")
     RuleVersion = apps.get_model("calls", "RuleVersion")
-    path = Path(__file__).resolve().parent.parent / "tone" / "starter_rules.json"
+    path = Path(__file__).resolve().parents[2] / "tone" / "starter_rules.json"
     for data in json.loads(path.read_text(encoding="utf-8"))["rules"]:
         if Rule.objects.filter(code=data["code"]).exists():
             continue

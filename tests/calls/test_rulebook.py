@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from calls.models import Rule, RuleVersion
 from calls.rulebook import get_analyzer, rule_save
@@ -120,7 +121,9 @@ def test_reanalyse_queues_only_calls_with_transcripts_in_range(api, world, djang
 
     transcript_for(world.call_a, RUDE_CALL)
     api.force_authenticate(world.trainer_a)
-    day = world.call_a.started_at.date().isoformat()
+    # The API reads dates in Asia/Seoul: the call's local date, not its UTC date (which differs
+    # from 15:00 to 24:00 UTC).
+    day = timezone.localdate(world.call_a.started_at).isoformat()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = api.post("/api/rules/reanalyse/", {"date_from": day, "date_to": day}, format="json")
     assert response.status_code == 202 and response.json() == {"queued_calls": 1} and len(callbacks) == 1

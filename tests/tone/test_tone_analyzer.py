@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls.tone import Analyzer, load_starter_rules, morph
+from tone import Analyzer, load_starter_rules, morph
 
 
 @pytest.fixture(scope="module")
@@ -294,8 +294,8 @@ def test_merging_keeps_separate_written_sentences_apart(analyzer):
 
 
 def test_merged_flag_takes_highest_severity_and_its_rule():
-    from calls.tone.engine import dedupe
-    from calls.tone.rules import FlagHit
+    from tone.engine import dedupe
+    from tone.rules import FlagHit
 
     hits = [
         FlagHit("abuse", "medium", 0, 3, "a", "x", "y"),

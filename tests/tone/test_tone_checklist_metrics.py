@@ -2,7 +2,7 @@
 
 import json
 
-from calls.tone import call_metrics, mot_checklist
+from tone import call_metrics, mot_checklist
 
 
 def seg(speaker, start, end, text=""):

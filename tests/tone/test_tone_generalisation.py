@@ -2,7 +2,7 @@
 
 import pytest
 
-from calls.tone import Analyzer, load_starter_rules
+from tone import Analyzer, load_starter_rules
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,9 @@
 
 import pytest
 
-from calls.tone import Analyzer, PatternError, RuleSpec, compile_pattern, load_starter_rules, validate_rule
-from calls.tone.engine import word_span
-from calls.tone.morph import analyse
+from tone import Analyzer, PatternError, RuleSpec, compile_pattern, load_starter_rules, validate_rule
+from tone.engine import word_span
+from tone.morph import analyse
 
 
 def spec(pattern, **kw):
