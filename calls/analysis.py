@@ -16,21 +16,13 @@ from tone import call_metrics, mot_checklist
 
 from .models import Call, CallAnalysis, Category, Flag, Notification, ReviewStatus, Rule, Segment, Severity, Speaker
 from .rulebook import get_analyzer
+from .selectors import counts_against_agent
 
 logger = logging.getLogger(__name__)
 
 AGENT_CATEGORIES = {Category.BANMAL, Category.DISMISSIVE, Category.BLAME, Category.SARCASM}
 # How far back the other party's last turn still counts as what an agent line answers.
 CONTEXT_SECONDS = 20.0
-
-
-def counts_against_agent(flag: Flag) -> bool:
-    """The one definition: a flag counts against the agent only if the agent said it.
-
-    A customer's swearing is the customer's (context, and abuse where it is aimed at the agent);
-    a mono segment of unknown speaker is nobody's until speakers are known.
-    """
-    return flag.speaker == Speaker.AGENT and flag.category != Category.ABUSE
 
 
 def previous_turns(segments: list[Segment]) -> list[str | None]:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from tone import load_starter_rules
-from tone.corpus import Example, categories_for, extra_training, load_split, with_asr_variants
+from tone.corpus import Example, categories_for, extra_training, extra_validation, load_split, with_asr_variants
 from tone.engine import Analyzer
 from tone.model import SHIPPED_MODEL_PATH, ToneModel, model_digest
 from tone.morph import get_kiwi
@@ -133,7 +133,8 @@ def training_sets(seed: int = 0) -> tuple[list[Example], list[Example], list[Exa
     """(train, validation, test): the corpus by writer, plus development sets and the app's own rows."""
     repo = Path(settings.BASE_DIR)
     train = load_split("train") + extra_training(shared_data_dir(), repo) + reviewer_examples()
-    return list(with_asr_variants(train, seed)), load_split("validation"), load_split("test")
+    validation = load_split("validation") + extra_validation(shared_data_dir())
+    return list(with_asr_variants(train, seed)), validation, load_split("test")
 
 
 # --- retraining ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import argparse
 from pathlib import Path
 
 from . import load_starter_rules
-from .corpus import extra_training, load_split, with_asr_variants
+from .corpus import extra_training, extra_validation, load_split, with_asr_variants
 from .engine import Analyzer
 from .model import SHIPPED_MODEL_PATH
 from .morph import get_kiwi
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     shared = args.shared if args.shared.exists() else None
     train = list(with_asr_variants(load_split("train") + extra_training(shared, REPO), args.seed))
-    validation, test = load_split("validation"), load_split("test")
+    validation, test = load_split("validation") + extra_validation(shared), load_split("test")
     rules, kiwi = load_starter_rules(), get_kiwi()
     result = fit(rules, train, validation, seed=args.seed, kiwi=kiwi)
     result.model.meta.pop("fit_seconds", None)

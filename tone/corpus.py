@@ -4,9 +4,9 @@
 writer. The split is decided per *writer* (SPLITS below), so no test line was written alongside a
 training line, and no phrasing habit of a test writer leaks into training:
 
-    train       w1, w2, w3 (and the development sets tone_dev / held-out 1, see `extra_training`)
-    validation  v   — thresholds and the regularisation strength are chosen here
-    test        x   — reported only; a retrain that is worse here than the current model is refused
+    train       w1–w5 (and the development sets tone_dev, held-out 1 and the MIT curse set)
+    validation  v, v2 — thresholds and the regularisation strength are chosen here
+    test        x, x2 — reported only; a retrain worse here than the model in use is refused
 
 The blind set bench/data/tone_holdout2.jsonl is in none of them and is never read here.
 
@@ -28,7 +28,17 @@ from pathlib import Path
 from .model import CATEGORY_SPEAKERS, MODEL_CATEGORIES
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
-SPLITS = {"w1": "train", "w2": "train", "w3": "train", "v": "validation", "x": "test"}
+SPLITS = {
+    "w1": "train",
+    "w2": "train",
+    "w3": "train",
+    "w4": "train",
+    "w5": "train",
+    "v": "validation",
+    "v2": "validation",
+    "x": "test",
+    "x2": "test",
+}
 SPEAKER_CODES = {"a": "agent", "c": "customer"}
 
 
@@ -104,8 +114,12 @@ def curse_rows(path: Path) -> list[tuple[str, bool]]:
 
 
 def curse_part(text: str) -> str:
-    """A stable 70/30 split of the MIT curse set: 'train' or 'test' by a hash of the line."""
-    return "test" if int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10 < 3 else "train"
+    """A stable 60/10/30 split of the MIT curse set by a hash of the line: train, validation, test.
+
+    Its validation part joins the corpus's when the profanity threshold is chosen, so the cut-off
+    suits online swearing as well as our call lines."""
+    bucket = int(hashlib.sha256(text.encode()).hexdigest()[:8], 16) % 10
+    return "test" if bucket < 3 else "validation" if bucket == 3 else "train"
 
 
 def curse_examples(path: Path, part: str = "train", weight: float = 0.5) -> list[Example]:
@@ -117,6 +131,12 @@ def curse_examples(path: Path, part: str = "train", weight: float = 0.5) -> list
         for text, bad in curse_rows(path)
         if curse_part(text) == part
     ]
+
+
+def extra_validation(shared_data: Path | None) -> list[Example]:
+    """The curse set's validation part (profanity only), for choosing the profanity threshold."""
+    curse = shared_data / "curse_detection" / "dataset.txt" if shared_data is not None else None
+    return curse_examples(curse, "validation", weight=1.0) if curse is not None and curse.exists() else []
 
 
 def extra_training(shared_data: Path | None, repo: Path | None = None) -> list[Example]:
