@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from .models import Call, Campaign
+from .models import Call, Campaign, LabelledLine, Rule, ToneModelVersion
+from .rulebook import RULE_FIELDS, rule_errors, rule_save
 
 
 @admin.register(Campaign)
@@ -17,3 +19,56 @@ class CallAdmin(admin.ModelAdmin):
     search_fields = ("customer_name", "agent__username", "agent__display_name", "purpose")
     date_hierarchy = "started_at"
     raw_id_fields = ("agent", "created_by")
+
+
+class RuleAdminForm(forms.ModelForm):
+    """Checks the pattern and its examples as the API does, so the admin cannot save a broken rule."""
+
+    class Meta:
+        model = Rule
+        fields = list(RULE_FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        rule = Rule(**{field: data.get(field, getattr(self.instance, field)) for field in RULE_FIELDS})
+        errors = rule_errors(rule)
+        if errors:
+            raise forms.ValidationError(errors)
+        return data
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleAdminForm
+    list_display = ("code", "category", "severity", "speaker", "is_active", "version", "updated_at")
+    list_filter = ("category", "severity", "speaker", "is_active")
+    search_fields = ("code", "pattern", "explanation")
+
+    def save_model(self, request, obj, form, change):
+        # every edit goes through the rulebook service: validated again and versioned
+        rule = Rule.objects.get(pk=obj.pk) if change else Rule()
+        rule_save(actor=request.user, rule=rule, changes={f: form.cleaned_data[f] for f in RULE_FIELDS})
+        obj.pk = rule.pk
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # flags keep their rule code; switch a rule off instead
+
+
+@admin.register(ToneModelVersion)
+class ToneModelVersionAdmin(admin.ModelAdmin):
+    list_display = ("version", "digest", "is_active", "created_by", "created_at")
+    readonly_fields = ("version", "digest", "is_active", "report", "created_by", "created_at")
+    exclude = ("blob",)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # versions come from manage.py train_tone_model or the API's train action
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LabelledLine)
+class LabelledLineAdmin(admin.ModelAdmin):
+    list_display = ("text", "speaker", "labels", "created_by", "created_at")
+    list_filter = ("speaker",)
+    search_fields = ("text",)

@@ -101,3 +101,15 @@ def calls_reanalyse(call_ids: list[int]) -> int:
     for call_id in call_ids:
         call_analyse(call_id)
     return len(call_ids)
+
+
+@shared_task
+def tone_model_retrain(actor_id: int | None = None) -> str:
+    """Retrain the tone model on the worker; a model worse on the test split is refused (logged)."""
+    from accounts.models import User
+
+    from .tone_models import tone_model_train
+
+    outcome = tone_model_train(actor=User.objects.filter(pk=actor_id).first())
+    logger.info("tone model retrain: %s", outcome.reason)
+    return outcome.reason
