@@ -168,10 +168,11 @@ class Recording(models.Model):
     - done: transcript and analysis stored. Re-running any stage does nothing.
     - failed: `failure_reason` says why in words a person can act on. A retry sends it back to
       queued, keeping whatever stages already finished.
-    - stuck: not a status but a condition — a non-terminal recording whose status has not changed
-      for longer than `stall_bound()` (a whole worker died, a message was lost, the broker was
-      down). The sweeper (calls.tasks.recordings_sweep) sends it back to queued by itself, counting
-      `sweeps` so a file that keeps hanging ends failed; its reviewer may retry it too.
+    - stuck: not a status but a condition — a non-terminal recording that has not moved (no
+      status change, no progress written: see `last_moved_at`) for longer than `stall_bound()`
+      (a whole worker died, a message was lost, the broker was down). The sweeper
+      (calls.tasks.recordings_sweep) sends it back to queued by itself, counting `sweeps` so a
+      file that keeps hanging ends failed; its reviewer may retry it too.
 
     Enqueueing goes through calls.OutboxMessage, written in the same transaction as the row, so a
     broker that is down at commit delays the pipeline instead of losing it.
@@ -209,6 +210,8 @@ class Recording(models.Model):
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_at = models.DateTimeField(_("uploaded at"))
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now=True)
+    # Written with each progress update: a long transcription that is still moving is not stuck.
+    progress_at = models.DateTimeField(_("progress written at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -228,8 +231,12 @@ class Recording(models.Model):
         return recording_stall_bound(self.duration_seconds)
 
     @property
+    def last_moved_at(self):
+        return max(self.status_changed_at, self.progress_at or self.status_changed_at)
+
+    @property
     def is_stuck(self) -> bool:
-        return not self.is_terminal and self.status_changed_at < timezone.now() - self.stall_bound()
+        return not self.is_terminal and self.last_moved_at < timezone.now() - self.stall_bound()
 
     @property
     def is_stereo_split(self) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,7 +91,7 @@ class _ProgressWriter:
             return
         self.last_write, self.last_percent = now, percent
         still_ours = Recording.objects.filter(pk=self.recording_id, status=S.TRANSCRIBING).update(
-            progress=min(percent, 99.9)
+            progress=min(percent, 99.9), progress_at=timezone.now()
         )
         if not still_ours:
             raise PipelineCancelled
@@ -213,10 +213,13 @@ def recordings_sweep() -> dict[str, int]:
 
     now = timezone.now()
     requeued = failed = 0
-    candidates = Recording.objects.exclude(status__in=Recording.TERMINAL).filter(
-        status_changed_at__lt=now - recording_stall_bound(0)
+    cutoff = now - recording_stall_bound(0)
+    candidates = (
+        Recording.objects.exclude(status__in=Recording.TERMINAL)
+        .filter(status_changed_at__lt=cutoff)
+        .filter(Q(progress_at__isnull=True) | Q(progress_at__lt=cutoff))
     )
-    for recording in candidates.only("pk", "status", "status_changed_at", "duration_seconds", "sweeps"):
+    for recording in candidates.only("pk", "status", "status_changed_at", "progress_at", "duration_seconds", "sweeps"):
         if not recording.is_stuck:
             continue
         with transaction.atomic():
@@ -239,9 +242,7 @@ def recordings_sweep() -> dict[str, int]:
                 status=S.QUEUED, sweeps=F("sweeps") + 1, progress=0, status_changed_at=timezone.now()
             )
             pipeline_enqueue(locked.pk)
-        logger.warning(
-            "recording %s was stuck in %s since %s; queued again", locked.pk, stuck_in, locked.status_changed_at
-        )
+        logger.warning("recording %s was stuck in %s since %s; queued again", locked.pk, stuck_in, locked.last_moved_at)
         requeued += 1
     return {"requeued": requeued, "failed": failed}
 

@@ -223,11 +223,11 @@ RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
 RECORDING_MAX_SECONDS = env.int("RECORDING_MAX_SECONDS", default=2 * 3600)
 RECORDING_MAX_DECODED_BYTES = env.int("RECORDING_MAX_DECODED_BYTES", default=2 * 1024**3)
 RECORDING_MAX_ATTEMPTS = env.int("RECORDING_MAX_ATTEMPTS", default=3)
-# A recording whose status has not changed for max(MIN, FACTOR × its duration) seconds is stuck
-# (its worker died, its message was lost): the sweeper, run every SWEEP_INTERVAL seconds by
-# Celery beat, queues it again — at most RECORDING_MAX_ATTEMPTS times.
-RECORDING_STALL_MIN_SECONDS = env.float("RECORDING_STALL_MIN_SECONDS", default=15 * 60)
-RECORDING_STALL_FACTOR = env.float("RECORDING_STALL_FACTOR", default=3.0)
+# A recording that has not moved (status or progress) for max(MIN, FACTOR × its duration) seconds
+# is stuck (its worker died, its message was lost): the sweeper, run every SWEEP_INTERVAL seconds
+# by Celery beat, queues it again — at most RECORDING_MAX_ATTEMPTS times.
+RECORDING_STALL_MIN_SECONDS = env.float("RECORDING_STALL_MIN_SECONDS", default=10 * 60)
+RECORDING_STALL_FACTOR = env.float("RECORDING_STALL_FACTOR", default=1.0)
 RECORDING_SWEEP_INTERVAL = env.float("RECORDING_SWEEP_INTERVAL", default=60)
 # Messages the broker did not take at commit (it was down) are sent again this often.
 OUTBOX_DISPATCH_INTERVAL = env.float("OUTBOX_DISPATCH_INTERVAL", default=10)

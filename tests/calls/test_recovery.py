@@ -186,6 +186,19 @@ def test_the_stall_bound_grows_with_the_duration(
     assert _stuck(recording, minutes=181).is_stuck
 
 
+def test_a_transcription_that_still_writes_progress_is_not_stuck(
+    world, audio_factory, broker, settings, django_capture_on_commit_callbacks
+):
+    settings.RECORDING_STALL_MIN_SECONDS = 600
+    recording = _stuck(_recording(world, audio_factory, django_capture_on_commit_callbacks, broker), minutes=60)
+    Recording.objects.filter(pk=recording.pk).update(progress=40, progress_at=timezone.now() - timedelta(minutes=2))
+    recording.refresh_from_db()
+    assert not recording.is_stuck
+    assert pipeline.recordings_sweep() == {"requeued": 0, "failed": 0}
+    Recording.objects.filter(pk=recording.pk).update(progress_at=timezone.now() - timedelta(minutes=11))
+    assert pipeline.recordings_sweep() == {"requeued": 1, "failed": 0}
+
+
 def test_a_recording_that_sticks_too_often_is_failed_with_a_reason(
     world, audio_factory, broker, settings, django_capture_on_commit_callbacks
 ):
