@@ -90,6 +90,11 @@ class Call(models.Model):
     duration_seconds = models.IntegerField(_("duration (seconds)"), default=0, validators=[validate_duration])
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     notes = models.TextField(_("notes"), blank=True)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("Keep this call's audio and transcript past the team's retention periods (a dispute, an audit)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -213,6 +218,7 @@ class Recording(models.Model):
     # Written with each progress update: a long transcription that is still moving is not stuck.
     progress_at = models.DateTimeField(_("progress written at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    audio_deleted_at = models.DateTimeField(_("audio deleted at (retention)"), null=True, blank=True)
 
     class Meta:
         ordering = ["call", "created_at", "id"]
@@ -509,3 +515,31 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.payload}"
+
+
+class RetentionDeletion(models.Model):
+    """One deletion made by the retention policy: what went, of which call, when, and under what rule.
+
+    Kept without foreign keys so that it outlives what it records; nothing in the app edits it.
+    """
+
+    class Kind(models.TextChoices):
+        AUDIO = "audio", _("Audio")
+        TRANSCRIPT = "transcript", _("Transcript")
+
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    call_id = models.BigIntegerField(_("call"), db_index=True)
+    recording_id = models.BigIntegerField(_("recording"), null=True)
+    team_id = models.BigIntegerField(_("team"), null=True)
+    call_started_at = models.DateTimeField(_("call started at"))
+    retention_days = models.PositiveIntegerField(_("retention period (days)"))
+    detail = models.JSONField(_("detail"), default=dict)
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name = _("retention deletion")
+        verbose_name_plural = _("retention deletions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of call {self.call_id} ({self.deleted_at:%Y-%m-%d})"

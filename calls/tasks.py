@@ -126,3 +126,11 @@ def outbox_dispatch() -> int:
     from .outbox import outbox_dispatch as dispatch
 
     return dispatch()
+
+
+@shared_task
+def retention_apply() -> dict[str, int]:
+    """Celery beat, daily: delete audio and transcripts past their team's retention periods."""
+    from .retention import retention_apply as apply
+
+    return apply()

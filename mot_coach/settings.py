@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -243,6 +244,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_DISPATCH_INTERVAL,
         "options": {"expires": OUTBOX_DISPATCH_INTERVAL},
     },
+}
+# Retention (per team, see calls.retention): once a day, at night, Seoul time.
+CELERY_BEAT_SCHEDULE["retention-apply"] = {
+    "task": "calls.tasks.retention_apply",
+    "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=30),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
