@@ -224,13 +224,14 @@ def test_a_queued_recording_whose_message_waits_in_the_outbox_is_not_queued_twic
 
 
 def test_a_stuck_recording_can_be_retried_by_its_reviewer_and_a_moving_one_cannot(
-    api, world, audio_factory, broker, django_capture_on_commit_callbacks
+    api, world, audio_factory, broker, settings, django_capture_on_commit_callbacks
 ):
+    settings.RECORDING_STALL_MIN_SECONDS = 600
     recording = _recording(world, audio_factory, django_capture_on_commit_callbacks, broker)
     Recording.objects.filter(pk=recording.pk).update(status="transcribing", attempts=2, sweeps=1)
     api.force_authenticate(world.supervisor_a)
     response = api.post(f"/api/recordings/{recording.pk}/retry/")
-    assert response.status_code == 409 and "minutes" in response.json()["detail"]
+    assert response.status_code == 409 and "10" in response.json()["detail"]  # the bound, in minutes
 
     _stuck(recording)
     with django_capture_on_commit_callbacks(execute=True):
@@ -239,6 +240,20 @@ def test_a_stuck_recording_can_be_retried_by_its_reviewer_and_a_moving_one_canno
     recording.refresh_from_db()
     assert (recording.status, recording.attempts, recording.sweeps) == ("queued", 0, 0)
     assert broker.sent == [{"recording_id": recording.pk}]
+
+
+def test_a_retry_while_the_broker_is_down_is_accepted_and_sent_later(
+    api, world, audio_factory, broker, django_capture_on_commit_callbacks
+):
+    recording = _recording(world, audio_factory, django_capture_on_commit_callbacks, broker)
+    pipeline.recording_fail(recording.pk, "disk full")
+    broker.down = True
+    api.force_authenticate(world.agent_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(f"/api/recordings/{recording.pk}/retry/")
+    assert response.status_code == 200 and response.json()["status"] == "queued"
+    broker.down = False
+    assert outbox.outbox_dispatch() == 1 and broker.sent == [{"recording_id": recording.pk}]
 
 
 def test_a_stuck_recording_shows_a_retry_button_on_the_call_page(
