@@ -109,6 +109,30 @@ def test_a_worker_killed_whole_mid_transcription_is_recovered_by_the_sweeper_exa
         second.stop()
 
 
+def test_a_worker_killed_with_its_beat_inside_leaves_no_beat_behind(world, tmp_path):
+    worker = WorkerProcess(tmp_path / "worker.log", beat=True, extra_env={"WHISPER_PRELOAD": "0"})
+    try:
+        worker.wait_for("beat: Starting", 30)
+        everyone = set(worker.pool_children())
+        assert len(everyone) >= 2  # the pool process and beat
+        os.kill(worker.process.pid, signal.SIGKILL)
+        worker.process.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in everyone):
+            time.sleep(0.2)
+        assert not [pid for pid in everyone if _alive(pid)]
+    finally:
+        worker.stop()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
