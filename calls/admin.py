@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Call, Campaign, RetentionDeletion
+from .models import Call, Campaign, OutboxMessage, RetentionDeletion
 
 
 @admin.register(Campaign)
@@ -34,4 +34,18 @@ class RetentionDeletionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Messages the broker has not taken yet (it was down): they go by themselves once it is back."""
+
+    list_display = ("id", "kind", "payload", "created_at", "send_attempts", "last_error")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

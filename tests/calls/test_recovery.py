@@ -268,6 +268,9 @@ def test_a_stuck_recording_shows_a_retry_button_on_the_call_page(
 # --- races and bad input ---------------------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite has one writer at a time: the racers cannot all pass the check"
+)
 @pytest.mark.django_db(transaction=True)
 def test_the_same_new_file_uploaded_at_once_gives_one_201_and_409s_naming_the_call(
     world, audio_factory, monkeypatch, broker
