@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0004_starter_rulebook'),
+        ('calls', '0006_casual_banmal_is_not_abuse'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('calls', '0005_recording_sweeps_and_outbox'),
+        ('calls', '0007_recording_sweeps_and_outbox'),
     ]
 
     operations = [
