@@ -203,8 +203,9 @@ def recordings_sweep() -> dict[str, int]:
 
     A whole worker that dies (kill -9, OOM, a lost machine) leaves its recording in its stage and
     its message unacknowledged in the broker until the visibility timeout, hours later. This finds
-    such recordings by how long their status has not changed — a bound that grows with the audio's
-    duration — and sends them back to queued through the outbox, as a retry would. Each sweep is
+    such recordings by how long they have not moved (no status change, no progress written) — a
+    bound that grows with the audio's duration — and sends them back to queued through the outbox,
+    as a retry would. Each sweep is
     counted; past RECORDING_MAX_ATTEMPTS the recording is failed, so a file that hangs its worker
     every time does not loop. (`attempts`, counted at each transcription start, caps files that
     kill it.) Returns counts of what was done, for the log.
