@@ -183,7 +183,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # An unreachable (not refusing) Redis must not hold a web request for minutes: the outbox keeps
+    # the message, so give up on connecting quickly.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 else:
     # kombu's filesystem transport: a real broker with no server, for the zero-setup default.
     CELERY_BROKER_URL = "filesystem://"
