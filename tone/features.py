@@ -13,8 +13,10 @@ tokenisation. A line becomes a list of feature strings:
 - `x:` the other party's previous turn (morphemes, question, speech level): "잘 모르겠습니다"
   reads differently after "환불 언제 돼요?" than after "이거 무슨 뜻이에요?".
 
-Feature strings are hashed (sklearn's FeatureHasher, murmurhash3) into a fixed-width space, so
-the model needs no vocabulary and a feature never seen in training simply has weight zero.
+- `w:` / `wb:` the words (eojeol) as written and word bigrams, for set phrases the morphemes split;
+
+Feature strings are hashed (CRC-32, tone.model.feature_index) into a fixed-width space, so the
+model needs no vocabulary and a feature never seen in training simply has weight zero.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ N_FEATURES = 2**18
 
 # Tags whose morphemes carry little: punctuation, symbols, foreign, numbers.
 _SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SH", "SL", "SN", "SB", "UN", "W_SERIAL"})
+_WORD_PUNCT = str.maketrans({c: " " for c in ".,?!…~·:;'\"‘’“”()[]「」『』"})
 CHAR_DROP = str.maketrans("", "", " \t\n.,?!…~·:;'\"‘’“”()[]「」『』-_/")
 
 
@@ -83,6 +86,9 @@ def line_features(
             feats.append("q")
     banmal, polite = _level(utt)
     feats.append("lv:" + ("mixed" if banmal and polite else "banmal" if banmal else "polite" if polite else "none"))
+    words = utt.text.translate(_WORD_PUNCT).split()
+    feats.extend("w:" + w for w in words)
+    feats.extend(f"wb:{a}|{b}" for a, b in zip(words, words[1:], strict=False))
     compact = utt.text.translate(CHAR_DROP)
     for n in (2, 3, 4):
         feats.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))

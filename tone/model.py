@@ -1,8 +1,8 @@
 """The learned layer beside the rulebook: one linear classifier per category over hashed features.
 
-A `ToneModel` is plain numpy at inference (a sparse feature matrix times a weight matrix, then a
-logistic), so it loads in milliseconds and adds no heavy dependency to the worker; scikit-learn
-is used only to hash features and, in `tone.training`, to fit. A model carries its own
+A `ToneModel` is plain numpy at inference (hashed features, a weight lookup, then a logistic),
+so it loads in a tenth of a second and adds no heavy dependency to the worker; scikit-learn is
+used only to fit (`tone.training`). A model carries its own
 thresholds (chosen on a validation split, precision first) and the figures it was chosen with.
 
 Serialised form (`to_bytes` / `from_bytes`): an `.npz` holding, per category, the indices and
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,32 +38,45 @@ CATEGORY_SPEAKERS: dict[str, frozenset[str]] = {
 }
 SHIPPED_MODEL_PATH = Path(__file__).with_name("tone_model.npz")
 
-_hasher: Any = None
-
-
-def hasher() -> Any:
-    global _hasher
-    if _hasher is None:
-        from sklearn.feature_extraction import FeatureHasher
-
-        _hasher = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
-    return _hasher
-
-
-def vectorize(feature_lists: Sequence[Sequence[str]]) -> Any:
-    """Hashed, log-scaled, L2-normalised rows (CSR): long lines do not outvote short ones."""
-    from sklearn.preprocessing import normalize
-
-    x = hasher().transform(feature_lists)
-    x.data = np.log1p(x.data)
-    return normalize(x, norm="l2", copy=False)
+_index_cache: dict[str, int] = {}
+_INDEX_CACHE_MAX = 1_000_000
 
 
 def feature_index(feature: str) -> int:
-    """Where FeatureHasher puts one feature string (for explanations)."""
-    from sklearn.utils import murmurhash3_32
+    """Where a feature string lands in the hashed space (CRC-32: stable across processes)."""
+    index = _index_cache.get(feature)
+    if index is None:
+        index = zlib.crc32(feature.encode()) % N_FEATURES
+        if len(_index_cache) < _INDEX_CACHE_MAX:
+            _index_cache[feature] = index
+    return index
 
-    return abs(murmurhash3_32(feature, seed=0)) % N_FEATURES
+
+def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR parts (indptr, indices, values) of the hashed rows: log-scaled counts, L2-normalised,
+    so long lines do not outvote short ones. Plain numpy: the worker needs no scikit-learn."""
+    indptr = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    for feats in feature_lists:
+        counts: dict[int, int] = {}
+        for f in feats:
+            i = feature_index(f)
+            counts[i] = counts.get(i, 0) + 1
+        row = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        norm = float(np.sqrt((row * row).sum())) or 1.0
+        indices.extend(counts)
+        values.extend((row / norm).tolist())
+        indptr.append(len(indices))
+    return np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64), np.asarray(values, np.float32)
+
+
+def vectorize(feature_lists: Sequence[Sequence[str]]) -> Any:
+    """The hashed rows as a scipy CSR matrix (for training)."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, values = hash_rows(feature_lists)
+    return csr_matrix((values, indices, indptr), shape=(len(feature_lists), N_FEATURES))
 
 
 @dataclass
@@ -77,10 +91,17 @@ class ToneModel:
 
     def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
         """(n_lines, n_categories) probabilities."""
-        if not feature_lists:
+        n = len(feature_lists)
+        if not n:
             return np.zeros((0, len(self.categories)), dtype=np.float32)
-        z = vectorize(feature_lists) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+        indptr, indices, values = hash_rows(feature_lists)
+        z = np.zeros((n, len(self.categories)), dtype=np.float32)
+        nonempty = indptr[1:] > indptr[:-1]
+        if len(indices):
+            contrib = self.weights[indices] * values[:, None]
+            z[nonempty] = np.add.reduceat(contrib, indptr[:-1][nonempty], axis=0)
+        z += self.bias
+        return 1.0 / (1.0 + np.exp(-z))
 
     def threshold(self, category: str) -> float:
         return float(self.thresholds.get(category, 0.5))
@@ -91,11 +112,11 @@ class ToneModel:
         counts: dict[str, int] = {}
         for f in features:
             counts[f] = counts.get(f, 0) + 1
-        values = {f: float(np.log1p(c)) for f, c in counts.items()}
-        by_index: dict[int, float] = {}
-        for f, v in values.items():
-            by_index[feature_index(f)] = by_index.get(feature_index(f), 0.0) + v
-        norm = float(np.sqrt(sum(v * v for v in by_index.values()))) or 1.0
+        by_index: dict[int, int] = {}
+        for f, c in counts.items():
+            by_index[feature_index(f)] = by_index.get(feature_index(f), 0) + c
+        norm = float(np.sqrt(sum(np.log1p(c) ** 2 for c in by_index.values()))) or 1.0
+        values = {f: float(np.log1p(by_index[feature_index(f)])) for f in counts}
         return {f: float(self.weights[feature_index(f), col]) * v / norm for f, v in values.items()}
 
     # --- identity and persistence ------------------------------------------------------------

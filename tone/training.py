@@ -27,7 +27,7 @@ from .rules import RuleSpec
 
 MIN_PRECISION = 0.75
 MAX_CLEAN_RATE = 0.008  # per category: under 1 in 100 clean validation call lines flagged
-C_GRID = (2.0, 8.0, 32.0)
+C_GRID = (8.0, 32.0, 128.0)
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
