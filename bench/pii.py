@@ -39,13 +39,15 @@ def main() -> int:
         per_line = (time.perf_counter() - began) * 1000 / len(lines)
         print(
             f"{name:<26}{len(lines):>6}{result.personal:>10}{result.masked:>8}{result.recall:>9.2%}"
-            f"{result.ordinary:>10}{result.ordinary_masked:>9}{per_line:>9.3f}"
+            f"{result.ordinary:>10}{result.ordinary_masked:>9}{len(result.stray):>7}{per_line:>9.3f}"
         )
         if args.errors:
             for miss in result.misses:
                 print("   missed:", miss)
             for fp in result.false_positives:
                 print("   touched:", fp)
+            for line in result.stray:
+                print("   stray:", line)
     return 0
 
 

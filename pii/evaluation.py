@@ -7,7 +7,8 @@ closer to what Whisper produces. `evaluate(lines)` masks each line (read after t
 it, as the pipeline does) and counts:
 
 - recall: personal numbers whose every digit/numeral character was masked, over all of them;
-- false positives: ordinary numbers with any character masked.
+- false positives: ordinary numbers with any character masked;
+- stray: lines with a character masked outside every personal number (a particle, a word).
 """
 
 from __future__ import annotations
@@ -197,6 +198,7 @@ class Result:
     ordinary_masked: int = 0
     misses: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
+    stray: list[str] = field(default_factory=list)  # lines with a character masked outside any ⟦…⟧
 
     @property
     def recall(self) -> float:
@@ -215,6 +217,9 @@ def evaluate(marked_lines: list[str]) -> Result:
                 result.masked += 1
             else:
                 result.misses.append(f"{line.text}  →  {out}")
+        inside = {i for start, end in line.personal for i in range(start, end)}
+        if any(out[i] == MASK and line.text[i] != MASK and i not in inside for i in range(len(out))):
+            result.stray.append(f"{line.text}  →  {out}")
         for start, end in line.ordinary:
             result.ordinary += 1
             if any(out[i] == MASK for i in range(start, end)):

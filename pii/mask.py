@@ -94,6 +94,7 @@ class _Group:
     end: int
     digits: str
     spoken: bool  # numeral syllables rather than digits
+    copula: bool = False  # ends in 이 that is probably "이요/이에요", not counted in digits
 
 
 def _is_hangul(char: str) -> bool:
@@ -122,14 +123,16 @@ def _spoken_group(text: str, start: int, end: int) -> _Group | None:
     if before and (_is_hangul(before[-1]) or before[-1].isdigit()) and not before.endswith(("다시", "에")):
         return None
     rest = text[end:]
-    if rest and _is_hangul(rest[0]) and not rest.startswith(PARTICLES):
-        return None
+    if rest and _is_hangul(rest[0]) and (end - start == 1 or not rest.startswith(PARTICLES)):
+        return None  # not a numeral word; a lone syllable before an ending is one too ("이에요", "일은")
+    if text[start:end] == "이" and re.match(r"\s+[\uac00-\ud7a3]", rest):
+        return None  # "이 계좌로", "이 번호로": the demonstrative
     word = text[start:end]
     digits = "".join(KO_DIGITS[c] for c in word)
     if len(word) > 1 and word.endswith("이") and rest and _is_hangul(rest[0]):
         # "오육칠팔이에요": the last 이 is most likely the copula. It is masked all the same (a
         # digit 2 must not leak) but not counted, so the number's length and kind come out right.
-        digits = digits[:-1]
+        return _Group(start, end, digits[:-1], spoken=True, copula=True)
     return _Group(start, end, digits, spoken=True)
 
 
@@ -208,6 +211,16 @@ def _keyword_before(text: str, start: int, earlier: str = "") -> str | None:
     return best
 
 
+def _end_before_copula(run: list[_Group], kind: str, lengths: list[int]) -> int:
+    """Leave a final 이 unmasked when the number is complete without it (a phone number's last
+    four, thirteen for a resident number, four after 뒷자리); otherwise it may be a digit 2."""
+    last = run[-1]
+    if not last.copula:
+        return last.end
+    complete = lengths[-1] in (4, 7) or (kind == "rrn" and sum(lengths) == 13) or (kind == "rrn" and lengths == [6])
+    return last.end - 1 if complete else last.end
+
+
 def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
     """The personal numbers in `text`; `previous` is the segment before it, for "뒷자리요?" → "5678".
 
@@ -223,11 +236,12 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
                 continue
             if lengths == [4, 4] and digits[:2] in ("15", "16", "18"):
                 continue  # 1588-1234: a company's nationwide number, not a person's
-            spans.append(PiiSpan(start, end, _kind(digits, lengths)))
+            kind = _kind(digits, lengths)
+            spans.append(PiiSpan(start, _end_before_copula(run, kind, lengths), kind))
         elif len(digits) >= MIN_CONTEXT_DIGITS and not _is_quantity(text, run) and not _is_date(lengths, digits):
             kind = _keyword_before(text, start, previous)
             if kind:
-                spans.append(PiiSpan(start, end, kind))
+                spans.append(PiiSpan(start, _end_before_copula(run, kind, lengths), kind))
     return spans
 
 
