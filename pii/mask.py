@@ -230,7 +230,7 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
     for run in _runs(text):
         digits = "".join(g.digits for g in run)
         lengths = [len(g.digits) for g in run]
-        start, end = run[0].start, run[-1].end
+        start = run[0].start
         if len(digits) >= MIN_DIGITS:
             if _is_date(lengths, digits) or _is_quantity(text, run):
                 continue
