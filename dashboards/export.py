@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from calls.models import CallAnalysis, Category, Flag
+from pii import mask_pii
 
 CHUNK = 2000
 XLSX_MAX_ROWS = 200_000
@@ -71,7 +72,7 @@ def export_rows(calls: QuerySet) -> Iterator[list]:
                 str(call.team or ""),
                 call.direction,
                 call.outcome,
-                str(call.campaign or call.purpose or ""),
+                str(call.campaign or mask_pii(call.purpose or "")[0]),
                 call.duration_seconds,
                 metrics.get("talk_listen_ratio"),
                 metrics.get("agent_talk_share"),

@@ -11,6 +11,8 @@ from django.views.decorators.http import require_POST
 from calls.models import Segment
 from calls.review import can_review_call, flag_review, flags_visible_to, moment_comment_create, rule_precision
 from calls.selectors import calls_visible_to
+from privacy.models import AccessAction
+from privacy.services import access_log_record
 
 from . import charts, selectors
 from .export import csv_stream, xlsx_file
@@ -80,7 +82,14 @@ def export(request: HttpRequest) -> HttpResponse:
     if agent and agent.isdigit():
         calls = calls.filter(agent_id=int(agent))
     stamp = f"{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
-    if request.GET.get("format") == "xlsx":
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    access_log_record(
+        action=AccessAction.EXPORT,
+        request=request,
+        target=f"{fmt} {scope.date_from:%Y-%m-%d}..{scope.date_to:%Y-%m-%d}",
+        detail=f"{calls.count()} calls; {request.GET.urlencode()}"[:1000],
+    )
+    if fmt == "xlsx":
         return FileResponse(
             xlsx_file(calls),
             as_attachment=True,

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "calls",
     "coaching",
     "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "privacy.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as Axes asks: it turns a locked-out login into its 429 page.
@@ -263,6 +265,13 @@ WHISPER_PRELOAD = env.bool("WHISPER_PRELOAD", default=True)
 DEAD_AIR_SECONDS = env.float("DEAD_AIR_SECONDS", default=5.0)
 COACHING_SUGGESTION_RATE = env.float("COACHING_SUGGESTION_RATE", default=5.0)  # flags per 100 calls
 COACHING_SUGGESTION_DAYS = env.int("COACHING_SUGGESTION_DAYS", default=30)
+
+# --- Personal data (privacy/, pii/) -------------------------------------------------------------
+# The access log (개인정보 접속기록) is kept at least two years: a smaller value is raised to that
+# floor, and on PostgreSQL a trigger refuses to delete younger rows whatever the application does.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=730)
+# One playback is many Range requests: one row per user, recording and address in this window.
+ACCESS_LOG_AUDIO_WINDOW_SECONDS = env.int("ACCESS_LOG_AUDIO_WINDOW_SECONDS", default=1800)
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")

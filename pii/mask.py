@@ -266,3 +266,27 @@ def mask_transcript(texts: Iterable[str]) -> list[tuple[str, list[PiiSpan]]]:
         out.append(mask_pii(text, previous))
         previous = text
     return out
+
+
+def mask_words(words: list[dict], text: str, masked: str) -> list[dict]:
+    """Whisper's word timings (`[{"word": " 010-1234-5678", "start": …}, …]`) spell the text again:
+    give their words the characters of `masked`, the masked `text`."""
+    joined = "".join(str(w.get("word", "")) for w in words)
+    offset = len(joined) - len(joined.lstrip()) - (len(text) - len(text.lstrip()))
+    out = []
+    if joined.strip() == text.strip():
+        pos = -offset
+        for word in words:
+            piece = str(word.get("word", ""))
+            chars = [
+                masked[i] if 0 <= i < len(masked) else c
+                for i, c in zip(range(pos, pos + len(piece)), piece, strict=True)
+            ]
+            out.append({**word, "word": "".join(chars)})
+            pos += len(piece)
+        return out
+    # The words do not spell the text: mask every digit and numeral in them, to be safe.
+    for word in words:
+        piece = str(word.get("word", ""))
+        out.append({**word, "word": "".join(MASK if c.isdigit() or c in KO_DIGITS else c for c in piece)})
+    return out
