@@ -203,6 +203,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "GET_MOCK_REQUEST": "mot_coach.schema.mock_request",
+    # One name per choice set, so that the schema's enums are stable rather than hash-suffixed.
+    "ENUM_NAME_OVERRIDES": {
+        "SpeakerEnum": "calls.models.Speaker",
+        "RuleSpeakerEnum": "calls.models.RuleSpeaker",
+        "CategoryEnum": "calls.models.Category",
+        "RecordingStatusEnum": "calls.models.RecordingStatus",
+        "ReviewStatusEnum": "calls.models.ReviewStatus",
+        "SuggestionStatusEnum": "coaching.models.SuggestionStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -285,6 +295,18 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only: plain HTTP is redirected and browsers are told to stay on HTTPS for a year.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' preload list is a commitment for the whole domain, made by its
+        # owner (set SECURE_HSTS_PRELOAD=1), not a default; so its reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if TRUSTED_PROXY_COUNT:
+    # The proxy terminates TLS and says so; without this the HTTPS redirect would loop.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
