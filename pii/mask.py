@@ -136,6 +136,16 @@ def _spoken_group(text: str, start: int, end: int) -> _Group | None:
     return _Group(start, end, digits, spoken=True)
 
 
+def _joins(text: str, left: _Group, right: _Group) -> bool:
+    if right.start == left.end or not _SEPARATOR.fullmatch(text, left.end, right.start):
+        return False
+    # A lone numeral syllable next to written digits is a word ("2019.04.21 일 오후", "5678 이 번호");
+    # read digit by digit ("공 일 공 …") its neighbours are numerals too.
+    return not any(
+        g.spoken and g.end - g.start == 1 and not other.spoken for g, other in ((left, right), (right, left))
+    )
+
+
 def _runs(text: str) -> list[list[_Group]]:
     runs: list[list[_Group]] = []
     current: list[_Group] = []
@@ -145,7 +155,7 @@ def _runs(text: str) -> list[list[_Group]]:
                 runs.append(current)
             current = []
             continue
-        if current and _SEPARATOR.fullmatch(text, current[-1].end, group.start) and group.start > current[-1].end:
+        if current and _joins(text, current[-1], group):
             current.append(group)
         else:
             if current:
@@ -176,6 +186,11 @@ def _is_date(lengths: list[int], digits: str) -> bool:
     else:
         return False
     return 1900 <= int(year) <= 2099 and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+
+
+def _is_decimal(text: str, run: list[_Group]) -> bool:
+    """ "99.99999", "518.6974%": two groups of digits joined by a bare dot."""
+    return len(run) == 2 and not run[0].spoken and not run[1].spoken and text[run[0].end : run[1].start] == "."
 
 
 def _is_quantity(text: str, run: list[_Group]) -> bool:
@@ -232,7 +247,7 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
         lengths = [len(g.digits) for g in run]
         start = run[0].start
         if len(digits) >= MIN_DIGITS:
-            if _is_date(lengths, digits) or _is_quantity(text, run):
+            if _is_date(lengths, digits) or _is_quantity(text, run) or _is_decimal(text, run):
                 continue
             if lengths == [4, 4] and digits[:2] in ("15", "16", "18"):
                 continue  # 1588-1234: a company's nationwide number, not a person's
@@ -240,6 +255,8 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
             spans.append(PiiSpan(start, _end_before_copula(run, kind, lengths), kind))
         elif len(digits) >= MIN_CONTEXT_DIGITS and not _is_quantity(text, run) and not _is_date(lengths, digits):
             kind = _keyword_before(text, start, previous)
+            if kind == "number" and lengths == [4] and digits[:2] in ("15", "16", "18"):
+                continue  # "센터 번호 일오팔팔 …": the start of a company's nationwide number
             if kind:
                 spans.append(PiiSpan(start, _end_before_copula(run, kind, lengths), kind))
     return spans
