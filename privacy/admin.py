@@ -10,7 +10,19 @@ from django.utils import timezone
 from .models import AccessAction, AccessLog
 from .services import access_log_record
 
-CSV_FIELDS = ["at", "username", "role", "ip_address", "action", "call_id", "recording_id", "target", "detail", "path"]
+CSV_FIELDS = [
+    "at",
+    "user_id",
+    "username",
+    "role",
+    "ip_address",
+    "action",
+    "call_id",
+    "recording_id",
+    "target",
+    "detail",
+    "path",
+]
 
 
 class _Echo:

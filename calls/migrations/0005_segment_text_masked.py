@@ -17,10 +17,11 @@ def mask_stored_segments(apps, schema_editor):
     changed_calls = set()
     by_transcript = defaultdict(list)
     for segment in Segment.objects.order_by("transcript_id", "index").iterator(chunk_size=2000):
-        by_transcript[segment.transcript_id].append(segment)
-        if len(by_transcript) > 500:
+        if segment.transcript_id not in by_transcript and len(by_transcript) >= 500:
+            # flush whole transcripts only: each segment is read after the one before it
             changed_calls |= _mask(by_transcript, Segment, Flag, mask_transcript, mask_words)
             by_transcript.clear()
+        by_transcript[segment.transcript_id].append(segment)
     changed_calls |= _mask(by_transcript, Segment, Flag, mask_transcript, mask_words)
     if changed_calls:
         _reindex(apps, changed_calls)

@@ -1,0 +1,35 @@
+"""Segments stored before masking existed are masked by the migration, with their flags and index."""
+
+import importlib
+
+from django.apps import apps
+
+from calls.analysis import call_analyse
+from calls.models import Flag, Segment
+from dashboards.models import SegmentIndex
+from dashboards.services import call_index
+
+migration = importlib.import_module("calls.migrations.0005_segment_text_masked")
+
+
+def test_the_migration_masks_old_segments_their_flag_excerpts_and_their_search_terms(pii_call, world):
+    call_analyse(world.call_a.pk)
+    call_index(world.call_a.pk)
+    # As before masking: the original text in `text`, in the flags and in the index.
+    for segment in Segment.objects.filter(call=world.call_a).exclude(text_unmasked=""):
+        Segment.objects.filter(pk=segment.pk).update(text=segment.text_unmasked, text_unmasked="")
+    Flag.objects.filter(call=world.call_a, category="dismissive").update(excerpt="old excerpt")
+    SegmentIndex.objects.filter(call=world.call_a).update(terms=" 900101-1234567 주민등록번호 ")
+    assert Segment.objects.filter(text__contains="900101").exists()
+
+    migration.mask_stored_segments(apps, None)
+
+    assert not Segment.objects.filter(text__contains="900101").exists()
+    assert Segment.objects.get(call=world.call_a, index=1).text_unmasked == "900101-1234567 이요"
+    assert Segment.objects.get(call=world.call_a, index=5).text == "****이요"  # context from the segment before
+    flag = Flag.objects.get(call=world.call_a, category="dismissive")
+    assert flag.excerpt == flag.segment.text[flag.start : flag.end]
+    assert not SegmentIndex.objects.filter(terms__contains="900101").exists()
+
+    migration.mask_stored_segments(apps, None)  # running it again changes nothing
+    assert Segment.objects.get(call=world.call_a, index=1).text_unmasked == "900101-1234567 이요"
