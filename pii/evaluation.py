@@ -79,6 +79,9 @@ def _luhn_complete(body: str) -> str:
 def _render(groups: list[str], rng: random.Random, spoken_share: float = 0.4) -> str:
     """Digits as Whisper might write them: digits, numerals, or a mix, with a separator."""
     style = rng.random()
+    if style < 0.06:  # every digit on its own, as a slow reader says them
+        spelled = [_spoken(d, rng) if style < 0.03 else d for d in "".join(groups)]
+        return " ".join(spelled)
     if style < spoken_share:
         parts = [_spoken(g, rng) for g in groups]
         sep = rng.choice([" ", " ", " ", "에 ", " 다시 "])
@@ -87,7 +90,7 @@ def _render(groups: list[str], rng: random.Random, spoken_share: float = 0.4) ->
         sep = " "
     else:
         parts = groups
-        sep = rng.choice(["-", "-", " ", "", "."])
+        sep = rng.choice(["-", "-", " ", "", ".", "ㅡ", " - "])
     return sep.join(parts)
 
 
@@ -121,6 +124,11 @@ def _account(rng: random.Random) -> str:
 def _partial(rng: random.Random) -> str:
     last4 = _digits(rng, 4)
     shown = _spoken(last4, rng) if rng.random() < 0.5 else last4
+    if rng.random() < 0.15:
+        return (
+            rng.choice(["카드 뒷면 CVC ", "CVC 번호는 ", "비밀번호 앞 두 자리 "])
+            + f"⟦{_digits(rng, rng.choice([2, 3]))}⟧"
+        )
     return rng.choice(["휴대폰 뒷자리 ", "카드 끝자리가 ", "전화번호 끝번호는 ", "계좌 뒷자리 "]) + f"⟦{shown}⟧"
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 MASK = "*"
 MIN_DIGITS = 7  # a local phone number without area code (123-4567) is the shortest personal number
 MIN_CONTEXT_DIGITS = 4  # "뒷자리 5678": four digits, personal only because of the word before them
+SHORT_CODE_KEYWORDS = {"cvc", "cvv", "비밀번호"}  # after these, two or three digits are secret too
 
 KO_DIGITS = {"공": "0", "영": "0", "빵": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5"}
 KO_DIGITS |= {"육": "6", "륙": "6", "칠": "7", "팔": "8", "구": "9"}
@@ -74,7 +75,7 @@ PARTICLES = ("에", "의", "요", "이", "가", "은", "는", "을", "를", "도
              "구요", "까지", "번", "하고", "랑", "다시", "인", "이고", "이요", "이에요", "이구요", "이라")  # fmt: skip
 
 _GROUP = re.compile(r"(?P<amount>\d{1,3}(?:,\d{3})+(?:\.\d+)?)|(?P<digits>\d+)|(?P<ko>[" + "".join(KO_DIGITS) + r"]+)")
-_SEPARATOR = re.compile(r"\s*(?:[-–—./]|다시|에|의)?\s*")
+_SEPARATOR = re.compile(r"\s*(?:[-–—./)ㅡ]|다시|에|의)?\s*")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _KEYWORD = re.compile("|".join(re.escape(k) for k in sorted(KEYWORDS, key=len, reverse=True)), re.IGNORECASE)
 
@@ -95,6 +96,7 @@ class _Group:
     digits: str
     spoken: bool  # numeral syllables rather than digits
     copula: bool = False  # ends in 이 that is probably "이요/이에요", not counted in digits
+    tail: bool = False  # one syllable with an ending ("삼으로"): only the last of "공 일 … 삼으로"
 
 
 def _is_hangul(char: str) -> bool:
@@ -123,10 +125,16 @@ def _spoken_group(text: str, start: int, end: int) -> _Group | None:
     if before and (_is_hangul(before[-1]) or before[-1].isdigit()) and not before.endswith(("다시", "에")):
         return None
     rest = text[end:]
-    if rest and _is_hangul(rest[0]) and (end - start == 1 or not rest.startswith(PARTICLES)):
-        return None  # not a numeral word; a lone syllable before an ending is one too ("이에요", "일은")
-    if text[start:end] == "이" and re.match(r"\s+[\uac00-\ud7a3]", rest):
-        return None  # "이 계좌로", "이 번호로": the demonstrative
+    if rest and _is_hangul(rest[0]) and not rest.startswith(PARTICLES):
+        return None  # not a numeral word
+    if rest and _is_hangul(rest[0]) and end - start == 1:
+        # A lone syllable before an ending is a word ("이에요", "일은") unless it ends digits read
+        # one by one ("공 일 공 … 팔 삼으로"); _joins decides.
+        return _Group(start, end, KO_DIGITS[text[start]], spoken=True, tail=True)
+    following = re.match(r"\s+([\uac00-\ud7a3])", rest)
+    spaced_reading = re.search(r"(?:^|\s)[" + "".join(KO_DIGITS) + r"]\s+$", before)  # "… 공 이 로"
+    if text[start:end] == "이" and following and following.group(1) not in KO_DIGITS and not spaced_reading:
+        return None  # "이 계좌로", "이 번호로": the demonstrative (but "이 삼 사" is read digit by digit)
     word = text[start:end]
     digits = "".join(KO_DIGITS[c] for c in word)
     if len(word) > 1 and word.endswith("이") and rest and _is_hangul(rest[0]):
@@ -139,6 +147,8 @@ def _spoken_group(text: str, start: int, end: int) -> _Group | None:
 def _joins(text: str, left: _Group, right: _Group) -> bool:
     if right.start == left.end or not _SEPARATOR.fullmatch(text, left.end, right.start):
         return False
+    if right.tail:
+        return left.spoken and left.end - left.start == 1 and not left.tail
     # A lone numeral syllable next to written digits is a word ("2019.04.21 일 오후", "5678 이 번호");
     # read digit by digit ("공 일 공 …") its neighbours are numerals too.
     return not any(
@@ -160,7 +170,7 @@ def _runs(text: str) -> list[list[_Group]]:
         else:
             if current:
                 runs.append(current)
-            current = [group]
+            current = [] if group.tail else [group]  # a lone syllable with an ending starts nothing
     if current:
         runs.append(current)
     return runs
@@ -210,20 +220,22 @@ def _kind(digits: str, lengths: list[int]) -> str:
     return "account"
 
 
-def _keyword_before(text: str, start: int, earlier: str = "") -> str | None:
-    """The kind named by a keyword just before `start` (or at the end of the previous segment)."""
+def _keyword_before(text: str, start: int, earlier: str = "") -> tuple[str | None, str | None]:
+    """The kind named by a keyword just before `start` (or at the end of the previous segment),
+    and the keyword."""
     window = text[max(0, start - CONTEXT_WINDOW - 8) : start]
     best = None
     for match in _KEYWORD.finditer(window):
         between = window[match.end() :]
         if len(between) <= CONTEXT_WINDOW and not any(c.isdigit() for c in between):
-            best = KEYWORDS[match.group().lower()]
-    if best is None and earlier and not any(c.isdigit() for c in text[:start]):
-        tail = earlier[-PREVIOUS_SEGMENT_TAIL:]
-        matches = list(_KEYWORD.finditer(tail))
+            if best not in SHORT_CODE_KEYWORDS:  # "CVC 번호 123": the specific word wins
+                best = match.group().lower()
+    if best is None and earlier:
+        matches = list(_KEYWORD.finditer(earlier[-PREVIOUS_SEGMENT_TAIL:]))
         if matches:
-            best = KEYWORDS[matches[-1].group().lower()]
-    return best
+            # Across segments only a number of MIN_CONTEXT_DIGITS counts, whatever the keyword.
+            return KEYWORDS[matches[-1].group().lower()], None
+    return (KEYWORDS[best], best) if best else (None, None)
 
 
 def _end_before_copula(run: list[_Group], kind: str, lengths: list[int]) -> int:
@@ -236,13 +248,24 @@ def _end_before_copula(run: list[_Group], kind: str, lengths: list[int]) -> int:
     return last.end - 1 if complete else last.end
 
 
+def _without_copula_tail(text: str, run: list[_Group]) -> list[_Group]:
+    """ "공 일 공 … 팔 이고요": a final lone 이 is the copula when the number is whole without it."""
+    if len(run) < 2 or not run[-1].tail or text[run[-1].start] != "이" or text[run[-1].end :].startswith("입"):
+        return run  # "… 공 이입니다": 이 is the digit, 입니다 the copula
+    digits = "".join(g.digits for g in run[:-1])
+    whole = len(digits) in (13, 16) or (digits.startswith("0") and 9 <= len(digits) <= 11)
+    return run[:-1] if whole else run
+
+
 def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
     """The personal numbers in `text`; `previous` is the segment before it, for "뒷자리요?" → "5678".
 
     The previous segment's context applies only to the first number of this one.
     """
     spans = []
-    for run in _runs(text):
+    for number, run in enumerate(_runs(text)):
+        earlier = previous if number == 0 else ""
+        run = _without_copula_tail(text, run)
         digits = "".join(g.digits for g in run)
         lengths = [len(g.digits) for g in run]
         start = run[0].start
@@ -253,8 +276,10 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
                 continue  # 1588-1234: a company's nationwide number, not a person's
             kind = _kind(digits, lengths)
             spans.append(PiiSpan(start, _end_before_copula(run, kind, lengths), kind))
-        elif len(digits) >= MIN_CONTEXT_DIGITS and not _is_quantity(text, run) and not _is_date(lengths, digits):
-            kind = _keyword_before(text, start, previous)
+        elif len(digits) >= 2 and not _is_quantity(text, run) and not _is_date(lengths, digits):
+            kind, keyword = _keyword_before(text, start, earlier)
+            if kind is None or len(digits) < (2 if keyword in SHORT_CODE_KEYWORDS else MIN_CONTEXT_DIGITS):
+                continue
             if kind == "number" and lengths == [4] and digits[:2] in ("15", "16", "18"):
                 continue  # "센터 번호 일오팔팔 …": the start of a company's nationwide number
             if kind:
