@@ -14,12 +14,27 @@ from django.utils.translation import gettext as _
 
 from tone import call_metrics, mot_checklist
 
-from .models import Call, CallAnalysis, Category, Flag, Notification, Rule, Segment
+from .models import Call, CallAnalysis, Category, Flag, Notification, ReviewStatus, Rule, Segment, Severity, Speaker
 from .rulebook import get_analyzer
+from .selectors import counts_against_agent
 
 logger = logging.getLogger(__name__)
 
 AGENT_CATEGORIES = {Category.BANMAL, Category.DISMISSIVE, Category.BLAME, Category.SARCASM}
+# How far back the other party's last turn still counts as what an agent line answers.
+CONTEXT_SECONDS = 20.0
+
+
+def previous_turns(segments: list[Segment]) -> list[str | None]:
+    """For each segment, the other party's latest turn before it (agent ↔ customer), if recent."""
+    out: list[str | None] = []
+    last: dict[str, Segment] = {}
+    for seg in segments:
+        other = {Speaker.AGENT: Speaker.CUSTOMER, Speaker.CUSTOMER: Speaker.AGENT}.get(seg.speaker)
+        prev = last.get(other) if other else None
+        out.append(prev.text if prev is not None and seg.start - prev.end <= CONTEXT_SECONDS else None)
+        last[seg.speaker] = seg
+    return out
 
 
 def _review_key(flag: Flag) -> tuple:
@@ -33,7 +48,9 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
         return None
     segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
     key, analyzer = get_analyzer()
-    hits_per_segment = analyzer.analyze_many((seg.text, seg.speaker) for seg in segments)
+    hits_per_segment = analyzer.analyze_many(
+        (seg.text, seg.speaker, context) for seg, context in zip(segments, previous_turns(segments), strict=True)
+    )
     stereo = call.recordings.exclude(channel_layout="mono").exists()
     rows = [{"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text} for s in segments]
     rules = {rule.code: rule for rule in Rule.objects.all()}
@@ -67,6 +84,7 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                     rule_version=rule.version if rule else 1,
                     explanation=hit.explanation[:300],
                     suggestion=hit.suggestion[:300],
+                    score=hit.score,
                 )
                 kept = reviews.get(_review_key(flag))
                 if kept:
@@ -80,7 +98,7 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                 "checklist": mot_checklist(rows),
                 "metrics": call_metrics(rows, stereo=stereo, dead_air_threshold=settings.DEAD_AIR_SECONDS),
                 "flag_count": len(flags),
-                "agent_flag_count": sum(1 for f in flags if f.category in AGENT_CATEGORIES),
+                "agent_flag_count": sum(1 for f in flags if counts_against_agent(f)),
                 "abuse_count": sum(1 for f in flags if f.category == Category.ABUSE),
                 "rulebook_key": key,
                 "analysed_at": timezone.now(),
@@ -97,13 +115,20 @@ def call_notify(call_id: int) -> int:
     call = Call.objects.filter(pk=call_id).select_related("agent", "team").first()
     if call is None or call.team is None:
         return 0
-    abuse = Flag.objects.filter(call=call, category=Category.ABUSE).order_by("segment__start").first()
-    if abuse is None:
-        return 0
+    evidence = list(
+        Flag.objects.filter(call=call, category=Category.ABUSE, severity__in=alert_severities())
+        .exclude(review_status=ReviewStatus.DISMISSED)
+        .select_related("segment")
+        .order_by("segment__start", "start")[:5]
+    )
+    if not evidence:
+        return 0  # low-severity abuse stays on the call page and in the abuse panel; no alert
     message = _(
         "Customer abuse toward %(agent)s on call #%(call)s: “%(excerpt)s”. Check on the agent and "
         "follow the abusive-customer procedure."
-    ) % {"agent": call.agent, "call": call.pk, "excerpt": abuse.excerpt}
+    ) % {"agent": call.agent, "call": call.pk, "excerpt": evidence[0].excerpt}
+    moments = "\n".join(f"[{_clock(f.segment.start)}] “{f.segment.text[:200]}”" for f in evidence)
+    message = f"{message}\n{_('Evidence')}:\n{moments}"
     told = 0
     for supervisor in call.team.supervisors.filter(is_active=True):
         try:
@@ -125,6 +150,17 @@ def call_notify(call_id: int) -> int:
             except OSError:
                 logger.exception("could not e-mail %s about call %s", supervisor.pk, call.pk)
     return told
+
+
+def alert_severities() -> list[str]:
+    order = [Severity.LOW, Severity.MEDIUM, Severity.HIGH]
+    floor = settings.ABUSE_ALERT_MIN_SEVERITY
+    return [s.value for s in order[order.index(floor) if floor in order else 1 :]]
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 REANALYSE_CHUNK = 200

@@ -431,6 +431,8 @@ class Flag(models.Model):
     rule_version = models.PositiveIntegerField(default=1)
     explanation = models.CharField(_("explanation"), max_length=300)
     suggestion = models.CharField(_("suggested phrasing"), max_length=300, blank=True)
+    # The learned model's probability for the category (None: flagged by the rules alone).
+    score = models.FloatField(_("model score"), null=True, blank=True)
     review_status = models.CharField(
         _("review"), max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.UNREVIEWED, db_index=True
     )
@@ -452,6 +454,55 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category}: {self.excerpt}"
+
+
+class ToneModelVersion(models.Model):
+    """One trained version of the learned tone model (tone.model.ToneModel, serialised in `blob`).
+
+    Versioned like the rulebook: created only by calls.tone_models.tone_model_train, which
+    refuses a model that scores worse on the held-back test split than the one in use. The
+    newest active version is what analysis uses; with none, the model shipped in
+    tone/tone_model.npz. `report` keeps the validation and test figures, the training data
+    counts and what changed against the previous model.
+    """
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    digest = models.CharField(max_length=12, unique=True)
+    blob = models.BinaryField()
+    report = models.JSONField(default=dict)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("tone model version")
+        verbose_name_plural = _("tone model versions")
+
+    def __str__(self) -> str:
+        return f"tone model v{self.version} ({self.digest})"
+
+
+class LabelledLine(models.Model):
+    """A line a trainer labelled by hand: training data for the next tone model."""
+
+    text = models.TextField(_("text"))
+    speaker = models.CharField(
+        _("speaker"), max_length=10, choices=[(Speaker.AGENT, _("Agent")), (Speaker.CUSTOMER, _("Customer"))]
+    )
+    labels = models.JSONField(_("labels"), default=list, blank=True)
+    context = models.TextField(_("previous turn"), blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("labelled line")
+        verbose_name_plural = _("labelled lines")
+
+    def __str__(self) -> str:
+        return f"{self.speaker}: {self.text[:40]} {self.labels}"
 
 
 class CallAnalysis(models.Model):

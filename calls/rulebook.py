@@ -5,6 +5,7 @@ import hashlib
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -94,9 +95,11 @@ def rulebook_key() -> str:
 
 
 def get_analyzer() -> tuple[str, Analyzer]:
-    """The analyser for the current rulebook and its key; rebuilt only when the rulebook changed."""
+    """The analyser for the current rulebook and tone model, and its key; rebuilt only when either changed."""
+    from .tone_models import active_model, active_model_digest
+
     global _cached
-    key = rulebook_key()
+    key = rulebook_key() + (":" + active_model_digest() if settings.TONE_MODEL_ENABLED else "")
     cached = _cached
     if cached and cached[0] == key:
         return cached
@@ -104,5 +107,6 @@ def get_analyzer() -> tuple[str, Analyzer]:
         if _cached and _cached[0] == key:
             return _cached
         specs = [rule.to_spec() for rule in Rule.objects.filter(is_active=True).order_by("id")]
-        _cached = (key, Analyzer(specs, kiwi=get_kiwi()))
+        _digest, model = active_model()
+        _cached = (key, Analyzer(specs, kiwi=get_kiwi(), model=model))
         return _cached

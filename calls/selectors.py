@@ -9,7 +9,32 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scoping import team_ids_visible_to
 
-from .models import Call, Campaign, Recording, Segment
+from .models import Call, Campaign, Category, Flag, Recording, ReviewStatus, Segment, Speaker
+
+# --- what counts against an agent ------------------------------------------------------------------
+# The one definition, used by every rate, dashboard, "moments to improve", export, coaching
+# suggestion and before/after effect: a flag counts against an agent only if the agent said it
+# and no reviewer dismissed it. A customer's swearing is the customer's (shown as context, and as
+# abuse where it is aimed at the agent); a mono segment of unknown speaker is nobody's.
+AGENT_FLAGS = Q(speaker=Speaker.AGENT) & ~Q(category=Category.ABUSE) & ~Q(review_status=ReviewStatus.DISMISSED)
+
+
+def counts_against_agent(flag: Flag) -> bool:
+    """AGENT_FLAGS for one flag in memory."""
+    return (
+        flag.speaker == Speaker.AGENT
+        and flag.category != Category.ABUSE
+        and flag.review_status != ReviewStatus.DISMISSED
+    )
+
+
+def agent_flags(flags: QuerySet[Flag]) -> QuerySet[Flag]:
+    return flags.filter(AGENT_FLAGS)
+
+
+def per_100_calls(flags: int, analysed_calls: int) -> float | None:
+    """An agent's (or team's) rate: flags per 100 analysed calls; None without analysed calls."""
+    return round(100 * flags / analysed_calls, 1) if analysed_calls else None
 
 
 def scope_to_user(queryset: QuerySet, user: User, call_path: str = "") -> QuerySet:

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.scoping import sees_everything, team_ids_visible_to
-from calls.models import Call, Flag, ReviewStatus, Speaker
+from calls.models import Call, Flag
+from calls.selectors import AGENT_FLAGS
 
 from .models import (
     Assignment,
@@ -178,17 +179,15 @@ class Rate:
 
 
 def counted_flags(agent: User, categories, start: datetime, end: datetime) -> QuerySet[Flag]:
-    """The agent's own flags of these categories on calls started in [start, end), not dismissed."""
-    return (
-        Flag.objects.filter(agent=agent, category__in=list(categories), call_started_at__gte=start)
-        .filter(call_started_at__lt=end)
-        .exclude(review_status=ReviewStatus.DISMISSED)
-        .exclude(speaker=Speaker.CUSTOMER)
+    """What the agent said of these categories on calls started in [start, end) (calls.selectors.AGENT_FLAGS)."""
+    return Flag.objects.filter(
+        AGENT_FLAGS, agent=agent, category__in=list(categories), call_started_at__gte=start, call_started_at__lt=end
     )
 
 
 def agent_rate(agent: User, categories, start: datetime, end: datetime) -> Rate:
-    calls = Call.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end).count()
+    """Flags per 100 *analysed* calls, as every dashboard counts them."""
+    calls = Call.objects.filter(agent=agent, started_at__gte=start, started_at__lt=end, analysis__isnull=False).count()
     return Rate(flags=counted_flags(agent, categories, start, end).count(), calls=calls)
 
 

@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
 from calls.models import Call, Flag, Speaker
+from calls.selectors import AGENT_FLAGS, counts_against_agent
 from tone import morph
 from tone.speech_level import banmal_positions, polite_positions
 
@@ -35,6 +37,9 @@ from .selectors import (
     flags_for_moments,
     practice_done,
 )
+
+# Coaching links to what the agent said; a customer's words are never the agent's to be coached on.
+NOT_AGENT_WORDS = gettext_lazy("The linked moments must be things the agent said, on the agent's calls.")
 
 MODULE_FIELDS = (
     "title",
@@ -126,6 +131,10 @@ def assignments_create(
         agent_ids = {a.pk for a in targets}
         if any(f.agent_id not in agent_ids for f in flags):
             raise ValidationError({"flags": _("The linked moments must be the agent's own.")})
+        if not all(counts_against_agent(f) for f in flags):
+            raise ValidationError(
+                {"flags": _("The linked moments must be things the agent said, on the agent's calls.")}
+            )
     created = []
     for agent in {a.pk: a for a in targets}.values():
         assignment = Assignment.objects.create(
@@ -249,9 +258,11 @@ def session_save(
             raise ValidationError({"calls": _("The linked calls must be the agent's own.")})
         session.calls.set(calls)
     if flag_ids is not None:
-        flags = list(Flag.objects.filter(pk__in=flag_ids, agent=agent))
+        flags = list(Flag.objects.filter(AGENT_FLAGS, pk__in=flag_ids, agent=agent))
         if len(flags) != len(set(flag_ids)):
-            raise ValidationError({"flags": _("The linked moments must be the agent's own.")})
+            raise ValidationError(
+                {"flags": _("The linked moments must be things the agent said, on the agent's calls.")}
+            )
         session.flags.set(flags)
     return session
 

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from calls.models import CallAnalysis, Category, Flag
+from calls.selectors import counts_against_agent
 from pii import mask_pii
 
 CHUNK = 2000
+AGENT_SIDE = [c for c in Category.values if c != Category.ABUSE]
 XLSX_MAX_ROWS = 200_000
 
 HEADER = [
@@ -35,8 +37,11 @@ HEADER = [
     "overtalk_seconds",
     "checklist_found",
     "checklist_missing",
-    "flag_count",
-    *[f"flags_{c}" for c in Category.values],
+    # what the agent said (calls.selectors.AGENT_FLAGS), then what the customer said
+    "agent_flag_count",
+    *[f"agent_flags_{c}" for c in AGENT_SIDE],
+    "customer_abuse",
+    "customer_profanity",
     "flags",
 ]
 
@@ -52,7 +57,7 @@ def export_rows(calls: QuerySet) -> Iterator[list]:
         for row in (
             Flag.objects.filter(call_id__in=chunk)
             .order_by("call_id", "id")
-            .values_list("call_id", "category", "severity", "excerpt", "review_status")
+            .values_list("call_id", "category", "severity", "excerpt", "review_status", "speaker")
         ):
             flags[row[0]].append(row[1:])
         for call_id in chunk:
@@ -63,7 +68,12 @@ def export_rows(calls: QuerySet) -> Iterator[list]:
             metrics = analysis.metrics if analysis else {}
             checklist = analysis.checklist if analysis else []
             call_flags = flags.get(call_id, [])
-            per_cat = Counter(f[0] for f in call_flags)
+            agent_side = Counter(
+                cat
+                for cat, _sev, _excerpt, status, speaker in call_flags
+                if _counts_against_agent(cat, status, speaker)
+            )
+            customer = Counter(cat for cat, _sev, _excerpt, _status, speaker in call_flags if speaker == "customer")
             overtalk = metrics.get("overtalk") or {}
             yield [
                 call.pk,
@@ -81,10 +91,18 @@ def export_rows(calls: QuerySet) -> Iterator[list]:
                 overtalk.get("seconds") if isinstance(overtalk, dict) else None,
                 " ".join(i["item"] for i in checklist if i.get("status") == "found"),
                 " ".join(i["item"] for i in checklist if i.get("status") == "missing"),
-                len(call_flags),
-                *[per_cat.get(c, 0) for c in Category.values],
-                " | ".join(f"{cat}/{sev}/{status}: {excerpt}" for cat, sev, excerpt, status in call_flags),
+                sum(agent_side.values()),
+                *[agent_side.get(c, 0) for c in AGENT_SIDE],
+                customer.get(Category.ABUSE, 0),
+                customer.get(Category.PROFANITY, 0),
+                " | ".join(
+                    f"{speaker}/{cat}/{sev}/{status}: {excerpt}" for cat, sev, excerpt, status, speaker in call_flags
+                ),
             ]
+
+
+def _counts_against_agent(category: str, review_status: str, speaker: str) -> bool:
+    return counts_against_agent(Flag(category=category, review_status=review_status, speaker=speaker))
 
 
 class _Echo:

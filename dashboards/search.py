@@ -119,9 +119,9 @@ def search(user: User, data: dict, page: int = 1) -> SearchResults:
     if data.get("category"):
         qs = qs.filter(category=data["category"])
     elif data.get("flagged"):
-        from .selectors import AGENT_CATEGORIES
+        from calls.selectors import AGENT_FLAGS
 
-        qs = qs.filter(category__in=AGENT_CATEGORIES)
+        qs = qs.filter(AGENT_FLAGS)
     if data.get("severity"):
         qs = qs.filter(severity=data["severity"])
     if data.get("review"):

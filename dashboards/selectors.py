@@ -18,9 +18,8 @@ from django.utils import timezone
 from accounts.models import Team, User
 from accounts.scoping import team_ids_visible_to
 from calls.models import Call, CallAnalysis, Category, ChecklistItem, Flag, Recording, ReviewStatus, Severity
-from calls.selectors import local_day_bounds
+from calls.selectors import AGENT_FLAGS, local_day_bounds, per_100_calls
 
-AGENT_CATEGORIES = [Category.BANMAL, Category.DISMISSIVE, Category.BLAME, Category.SARCASM, Category.PROFANITY]
 CHECKLIST_ITEMS = ["greeting", "need_confirmed", "empathy", "next_step", "closing"]
 DEFAULT_DAYS = 90
 
@@ -106,10 +105,6 @@ def dashboard_scope(user: User, params) -> Scope:
     return Scope(None if visible is None else frozenset(visible), date_from, date_to)
 
 
-def _per100(count: int, calls: int) -> float | None:
-    return round(100 * count / calls, 1) if calls else None
-
-
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -150,15 +145,17 @@ def call_totals(scope: Scope, weekly: list[dict] | None = None) -> dict:
 
 
 def flags_by_category(scope: Scope, analysed: int) -> list[dict]:
+    """Agent flags per category (what the agent said), and customer abuse, per 100 analysed calls."""
     # order_by() drops Flag's default ordering, which would join the call and split the groups.
-    counts = dict(scope.flags().order_by().values_list("category").annotate(n=Count("id")).values_list("category", "n"))
+    counted = scope.flags().filter(AGENT_FLAGS | Q(category=Category.ABUSE)).order_by()
+    counts = dict(counted.values_list("category").annotate(n=Count("id")).values_list("category", "n"))
     labels = dict(Category.choices)
     return [
         {
             "category": cat,
             "label": labels[cat],
             "count": counts.get(cat, 0),
-            "per100": _per100(counts.get(cat, 0), analysed),
+            "per100": per_100_calls(counts.get(cat, 0), analysed),
             "url": scope.search_url(category=cat),
         }
         for cat in Category.values
@@ -182,7 +179,7 @@ def weekly_trend(scope: Scope, weekly: list[dict] | None = None) -> list[dict]:
         .annotate(week=TruncWeek("call_started_at"))
         .values("week")
         .annotate(
-            flags=Count("id", filter=Q(category__in=AGENT_CATEGORIES)),
+            flags=Count("id", filter=AGENT_FLAGS),
             abuse=Count("id", filter=Q(category=Category.ABUSE)),
         )
         .order_by()
@@ -193,7 +190,7 @@ def weekly_trend(scope: Scope, weekly: list[dict] | None = None) -> list[dict]:
             week["flags"] += row["flags"]
             week["abuse"] += row["abuse"]
     for week in weeks.values():
-        week["per100"] = _per100(week["flags"], week["analysed"])
+        week["per100"] = per_100_calls(week["flags"], week["analysed"])
         end = min(week["week"] + timedelta(days=6), scope.date_to)
         start = max(week["week"], scope.date_from)
         week["url"] = (
@@ -224,7 +221,7 @@ def agent_table(scope: Scope) -> list[dict]:
         item.update(calls=row["calls"], analysed=row["analysed"], a1=row["a1"], a2=row["analysed"] - row["a1"])
     for row in (
         scope.flags()
-        .filter(category__in=AGENT_CATEGORIES)
+        .filter(AGENT_FLAGS)
         .values("agent_id")
         .annotate(flags=Count("id"), f1=Count("id", filter=Q(call_started_at__lt=mid)))
         .order_by()
@@ -251,7 +248,7 @@ def agent_table(scope: Scope) -> list[dict]:
         coverage = {name: (round(100 * found / due) if due else None) for name, (found, due) in items[agent_id].items()}
         found = sum(v[0] for v in items[agent_id].values())
         due = sum(v[1] for v in items[agent_id].values())
-        per100_1, per100_2 = _per100(item["f1"], item["a1"]), _per100(item["f2"], item["a2"])
+        per100_1, per100_2 = per_100_calls(item["f1"], item["a1"]), per_100_calls(item["f2"], item["a2"])
         table.append(
             {
                 "agent": names.get(agent_id),
@@ -259,7 +256,7 @@ def agent_table(scope: Scope) -> list[dict]:
                 "calls": item["calls"],
                 "analysed": item["analysed"],
                 "flags": item["flags"],
-                "per100": _per100(item["flags"], item["analysed"]),
+                "per100": per_100_calls(item["flags"], item["analysed"]),
                 "improvement": (
                     round(per100_1 - per100_2, 1) if per100_1 is not None and per100_2 is not None else None
                 ),
@@ -349,10 +346,7 @@ def agent_dashboard(agent: User, scope: Scope) -> dict:
         Call.objects.filter(agent=agent).select_related("campaign", "analysis").order_by("-started_at", "-id")[:10]
     )
     flags = list(
-        Flag.objects.filter(agent=agent, category__in=AGENT_CATEGORIES)
-        .exclude(review_status=ReviewStatus.DISMISSED)
-        .select_related("segment")
-        .order_by("-call_started_at", "-id")[:15]
+        Flag.objects.filter(AGENT_FLAGS, agent=agent).select_related("segment").order_by("-call_started_at", "-id")[:15]
     )
     return {
         "scope": scope,

@@ -275,6 +275,12 @@ WHISPER_PRELOAD = env.bool("WHISPER_PRELOAD", default=True)
 DEAD_AIR_SECONDS = env.float("DEAD_AIR_SECONDS", default=5.0)
 COACHING_SUGGESTION_RATE = env.float("COACHING_SUGGESTION_RATE", default=5.0)  # flags per 100 calls
 COACHING_SUGGESTION_DAYS = env.int("COACHING_SUGGESTION_DAYS", default=30)
+# The learned tone model beside the rulebook (tone/model.py). Off: the rules alone decide.
+TONE_MODEL_ENABLED = env.bool("TONE_MODEL_ENABLED", default=True)
+# Development sets retraining may use besides the corpus (tone_dev.jsonl, the MIT curse set).
+TONE_SHARED_DATA = env.str("TONE_SHARED_DATA", default=str(BASE_DIR.parent / "shared" / "data"))
+# Supervisors are alerted to customer abuse of this severity or above (with the evidence).
+ABUSE_ALERT_MIN_SEVERITY = env.str("ABUSE_ALERT_MIN_SEVERITY", default="medium")
 
 # --- Personal data (privacy/, pii/) -------------------------------------------------------------
 # The access log (개인정보 접속기록) is kept at least two years: a smaller value is raised to that

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from . import morph
+from .features import CHAR_DROP, coarse_tag, line_features
+from .model import CATEGORY_SPEAKERS, ToneModel
 from .patterns import CompiledPattern, PatternError, compile_pattern
 from .rules import FlagHit, RuleSpec
 
@@ -26,10 +30,46 @@ _APPLIES = {
 }
 
 
+CATEGORY_LABELS_KO = {
+    "banmal": "반말",
+    "dismissive": "무성의한 응대·떠넘기기",
+    "blame": "고객 탓",
+    "sarcasm": "비꼼·무시",
+    "profanity": "욕설",
+    "abuse": "상담원 대상 폭언",
+}
+MODEL_SUGGESTIONS = {
+    "banmal": "'-요'나 '-습니다'로 끝맺어 주세요. 예: '잠시만 기다려 주세요.'",
+    "dismissive": (
+        "안 되는 이유와 함께 대안이나 다음 단계를 안내해 주세요. 예: '제가 담당 부서에 바로 연결해 드리겠습니다.'"
+    ),
+    "blame": (
+        "원인을 고객에게 돌리지 말고 함께 해결하는 표현으로 바꿔 주세요. "
+        "예: '확인해 보니 이 부분에서 문제가 생겼네요. 바로 도와드리겠습니다.'"
+    ),
+    "sarcasm": "감정을 싣지 말고 차분히 다시 안내해 주세요. 예: '제가 다시 한번 천천히 안내해 드리겠습니다.'",
+    "profanity": "통화 중에는 욕설이나 비속어를 쓰지 않도록 해 주세요.",
+    "abuse": "",
+}
+MODES = ("combined", "rules", "model")
+
+
 class Analyzer:
-    def __init__(self, rules: Sequence[RuleSpec], kiwi: Any = None):
+    """Rules and (optionally) the learned model over one Kiwi pass per distinct text.
+
+    mode 'rules': the rulebook alone (what validating a rule uses). 'model': the model alone.
+    'combined' (the default when a model is given): the model decides, with the rule hits among
+    its features; a flag carries the rule that fired where one did (its span, explanation and
+    suggestion), otherwise the words that drove the model's score.
+    """
+
+    def __init__(self, rules: Sequence[RuleSpec], kiwi: Any = None, model: ToneModel | None = None, mode: str = ""):
         self.kiwi = kiwi
         self.rules = list(rules)
+        self.model = model
+        self.mode = mode or ("combined" if model is not None else "rules")
+        if self.mode not in MODES or (self.mode != "rules" and model is None):
+            raise ValueError(f"mode {self.mode!r} needs {'a model' if self.mode in MODES else 'one of ' + str(MODES)}")
         self._compiled: list[tuple[RuleSpec, CompiledPattern]] = []
         for spec in self.rules:
             try:
@@ -39,23 +79,59 @@ class Analyzer:
         self._by_speaker = {
             speaker: [(s, p) for s, p in self._compiled if s.speaker in scopes] for speaker, scopes in _APPLIES.items()
         }
+        # Rules the model was trained beside (same code, same pattern) are judged by the model. A
+        # rule added or edited since then stands on its own until the next retrain: the model
+        # cannot know how far to trust it, and a trainer's new rule must work at once.
+        known = (model.meta.get("rules") or {}) if model is not None else {}
+        self._unjudged = {spec.code for spec in self.rules if known.get(spec.code) != rule_fingerprint(spec)}
 
-    def analyze(self, text: str, speaker: str) -> list[FlagHit]:
-        return self._flags(morph.analyse(text, self._kiwi()), speaker)
+    def analyze(self, text: str, speaker: str, context: str | None = None) -> list[FlagHit]:
+        return self.analyze_many([(text, speaker, context)])[0]
 
-    def analyze_many(self, items: Iterable[tuple[str, str]]) -> list[list[FlagHit]]:
-        items = list(items)
-        utts = morph.analyse_many([t for t, _ in items], self._kiwi())
-        return [self._flags(utt, speaker) for utt, (_, speaker) in zip(utts, items, strict=False)]
+    def analyze_many(self, items: Iterable[tuple[str, str] | tuple[str, str, str | None]]) -> list[list[FlagHit]]:
+        """Flags per item; an item is (text, speaker) or (text, speaker, the other party's previous turn)."""
+        rows, utts, rule_hits = self._prepare(items, with_rules=self.mode != "model")
+        if self.mode == "rules":
+            return [dedupe(hits, t) for hits, (t, _, _) in zip(rule_hits, rows, strict=True)]
+        feats = self._features(rows, utts, rule_hits)
+        probs = self.model.probabilities(feats)
+        return [
+            self._combine(utts[t], speaker, hits, f, p)
+            for (t, speaker, _), hits, f, p in zip(rows, rule_hits, feats, probs, strict=True)
+        ]
+
+    def featurize(self, items: Iterable[tuple[str, str, str | None]], with_rules: bool = True) -> list[list[str]]:
+        """The model's feature strings for each item, exactly as analysis computes them (for training)."""
+        rows, utts, rule_hits = self._prepare(items, with_rules=with_rules, with_context=True)
+        return self._features(rows, utts, rule_hits)
+
+    def _prepare(self, items, with_rules: bool, with_context: bool = False):
+        rows = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
+        for _, speaker, _ in rows:
+            if speaker not in _APPLIES:
+                raise ValueError(f"speaker must be agent, customer or unknown, not {speaker!r}")
+        # One Kiwi pass per distinct text: a call's context turns are its own earlier segments.
+        texts = [t for t, _, _ in rows]
+        if with_context or self.mode != "rules":
+            texts += [c for _, _, c in rows if c]
+        texts = list(dict.fromkeys(texts))
+        utts = dict(zip(texts, morph.analyse_many(texts, self._kiwi()), strict=True))
+        rule_hits = [self._rule_hits(utts[t], speaker) if with_rules else [] for t, speaker, _ in rows]
+        return rows, utts, rule_hits
+
+    @staticmethod
+    def _features(rows, utts, rule_hits) -> list[list[str]]:
+        return [
+            line_features(utts[t], speaker, [(h.category, h.rule) for h in hits], utts[c] if c else None)
+            for hits, (t, speaker, c) in zip(rule_hits, rows, strict=True)
+        ]
 
     def _kiwi(self) -> Any:
         if self.kiwi is None:
             self.kiwi = morph.get_kiwi()
         return self.kiwi
 
-    def _flags(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
-        if speaker not in _APPLIES:
-            raise ValueError(f"speaker must be agent, customer or unknown, not {speaker!r}")
+    def _rule_hits(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
         hits: list[FlagHit] = []
         for spec, pattern in self._by_speaker[speaker]:
             for sent, i, j in pattern.find(utt):
@@ -63,7 +139,102 @@ class Analyzer:
                 hits.append(
                     FlagHit(spec.category, spec.severity, start, end, spec.code, spec.explanation, spec.suggestion)
                 )
-        return dedupe(hits, utt.text)
+        return hits
+
+    def _combine(
+        self, utt: morph.Utterance, speaker: str, hits: list[FlagHit], feats: list[str], probs: Any
+    ) -> list[FlagHit]:
+        model = self.model
+        out: list[FlagHit] = []
+        for col, category in enumerate(model.categories):
+            if speaker not in CATEGORY_SPEAKERS.get(category, ()):
+                continue
+            score = float(probs[col])
+            threshold = model.threshold(category)
+            if score < threshold:
+                out.extend(h for h in hits if h.category == category and h.rule in self._unjudged)
+                continue
+            severity = score_severity(score, threshold)
+            fired = [h for h in hits if h.category == category]
+            for h in fired:
+                top = h.severity if _SEVERITY_RANK[h.severity] > _SEVERITY_RANK[severity] else severity
+                out.append(replace(h, severity=top, score=round(score, 3)))
+            if not fired:
+                out.append(self._model_hit(utt, category, feats, score, severity))
+        return dedupe(out, utt.text)
+
+    def _model_hit(self, utt: morph.Utterance, category: str, feats: list[str], score: float, severity: str) -> FlagHit:
+        """A flag the model raised alone: the sentence that scored most, and the words that drove it."""
+        token_scores = token_contributions(utt, self.model.contributions(feats, category))
+        best_sent, best_total = None, float("-inf")
+        for sent in utt.sents:
+            total = sum(max(token_scores.get((sent.index, k), 0.0), 0.0) for k in range(len(sent.toks)))
+            if total > best_total:
+                best_sent, best_total = sent, total
+        if best_sent is None or not best_sent.toks:
+            start, end = word_span(utt.text, 0, len(utt.text))
+            words: list[str] = []
+        else:
+            start, end = word_span(utt.text, best_sent.toks[0].start, best_sent.toks[-1].end)
+            ranked = sorted(
+                range(len(best_sent.toks)), key=lambda k: token_scores.get((best_sent.index, k), 0.0), reverse=True
+            )
+            words = []
+            for k in ranked[:4]:
+                if token_scores.get((best_sent.index, k), 0.0) <= 0:
+                    break
+                a, b = word_span(utt.text, best_sent.toks[k].start, best_sent.toks[k].end)
+                word = utt.text[a:b]
+                if word and word not in words:
+                    words.append(word)
+        quoted = ", ".join(f"'{w}'" for w in words[:2])
+        explanation = f"학습 모델이 이 말을 '{CATEGORY_LABELS_KO[category]}'(으)로 판단했습니다 (점수 {score:.2f})."
+        if quoted:
+            explanation += f" 판단에 크게 작용한 표현: {quoted}."
+        return FlagHit(
+            category,
+            severity,
+            start,
+            end,
+            f"model-{category}",
+            explanation,
+            MODEL_SUGGESTIONS[category],
+            round(score, 3),
+        )
+
+
+def rule_fingerprint(spec: RuleSpec) -> str:
+    """What the model knows a rule by: its pattern and speaker (editing either makes it new)."""
+    return hashlib.sha256(f"{spec.speaker}\n{spec.pattern}".encode()).hexdigest()[:12]
+
+
+def score_severity(score: float, threshold: float) -> str:
+    """Severity follows the score: the upper third of the range above the threshold is high."""
+    span = max(1.0 - threshold, 1e-6)
+    if score >= threshold + span * 2 / 3:
+        return "high"
+    if score >= threshold + span / 3:
+        return "medium"
+    return "low"
+
+
+def token_contributions(utt: morph.Utterance, contrib: dict[str, float]) -> dict[tuple[int, int], float]:
+    """Spread feature contributions onto tokens: morphemes directly, character n-grams by overlap."""
+    per_char = [0.0] * (len(utt.text) + 1)
+    keep = [i for i, ch in enumerate(utt.text) if ch.translate(CHAR_DROP)]
+    compact = "".join(utt.text[i] for i in keep)
+    for n in (2, 3, 4):
+        for i in range(len(compact) - n + 1):
+            w = contrib.get("c:" + compact[i : i + n])
+            if w:
+                for k in range(i, i + n):
+                    per_char[keep[k]] += w / n
+    scores: dict[tuple[int, int], float] = {}
+    for sent in utt.sents:
+        for k, tok in enumerate(sent.toks):
+            s = sum(per_char[tok.start : tok.end]) + contrib.get(f"m:{tok.form}/{coarse_tag(tok.tag)}", 0.0)
+            scores[(sent.index, k)] = s
+    return scores
 
 
 def word_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -100,5 +271,5 @@ def dedupe(hits: list[FlagHit], text: str = "") -> list[FlagHit]:
         top = max(group, key=lambda h: _SEVERITY_RANK[h.severity])  # first of the most severe
         start = min(h.start for h in group)
         end = max(h.end for h in group)
-        kept.append(FlagHit(top.category, top.severity, start, end, top.rule, top.explanation, top.suggestion))
+        kept.append(replace(top, start=start, end=end))
     return sorted(kept, key=lambda h: (h.start, h.category))

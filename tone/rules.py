@@ -54,6 +54,7 @@ class FlagHit:
     rule: str
     explanation: str
     suggestion: str
+    score: float | None = None  # the model's probability, where a model took part
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

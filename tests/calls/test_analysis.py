@@ -15,9 +15,9 @@ from tests.factories import RUDE_CALL, transcript_for
 def test_analysis_flags_the_rude_moments_with_spans_and_suggestions(world):
     transcript_for(world.call_a, RUDE_CALL)
     analysis = call_analyse(world.call_a.pk)
-    flags = {f.category: f for f in Flag.objects.filter(call=world.call_a)}
+    flags = {f.category: f for f in Flag.objects.filter(call=world.call_a).order_by("-segment__start")}
     assert {"dismissive", "sarcasm", "abuse"} <= set(flags)
-    dismissive = flags["dismissive"]
+    dismissive = flags["dismissive"]  # the first one: "그건 제 담당이 아닌데요"
     assert dismissive.segment.text[dismissive.start : dismissive.end] == dismissive.excerpt
     assert "담당" in dismissive.excerpt and dismissive.suggestion and dismissive.agent == world.agent_a
     assert flags["abuse"].speaker == "customer"
@@ -46,13 +46,13 @@ def test_a_polite_call_has_no_flags(world):
 def test_reanalysis_replaces_flags_once_and_keeps_reviewers_verdicts(world):
     transcript_for(world.call_a, RUDE_CALL)
     call_analyse(world.call_a.pk)
-    flag = Flag.objects.get(call=world.call_a, category="dismissive")
+    flag = Flag.objects.filter(call=world.call_a, category="dismissive").order_by("segment__start").first()
     Flag.objects.filter(pk=flag.pk).update(review_status="dismissed", review_reason="transferred right after")
     count = Flag.objects.count()
     call_analyse(world.call_a.pk)
     call_analyse(world.call_a.pk)
     assert Flag.objects.count() == count
-    again = Flag.objects.get(call=world.call_a, category="dismissive")
+    again = Flag.objects.get(call=world.call_a, category="dismissive", segment=flag.segment)
     assert again.review_status == "dismissed" and again.review_reason == "transferred right after"
     assert CallAnalysis.objects.filter(call=world.call_a).count() == 1
 
@@ -97,7 +97,16 @@ def test_flag_text_reads_json_lines_and_prints_flags(db, monkeypatch):
     assert {f["category"] for f in rows[0]["flags"]} == {"dismissive"}
     assert rows[1]["flags"] == []
     assert rows[2]["flags"][0]["category"] == "abuse"
-    assert set(rows[0]["flags"][0]) == {"category", "severity", "start", "end", "rule", "explanation", "suggestion"}
+    assert set(rows[0]["flags"][0]) == {
+        "category",
+        "severity",
+        "start",
+        "end",
+        "rule",
+        "explanation",
+        "suggestion",
+        "score",
+    }
 
 
 def test_flag_text_plain_lines_with_speaker(db, monkeypatch):

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from calls.models import Flag, Segment
+from calls.models import CallAnalysis, Flag, Segment
 from coaching.models import Module
 from tests.factories import CallFactory, transcript_for
 
@@ -35,10 +35,13 @@ def flag_on(call, category: str = "dismissive", speaker: str = "agent", review_s
     )
 
 
-def calls_for(agent, count: int, days_ago: float):
-    """`count` calls of `agent`, all started `days_ago` days before now."""
+def calls_for(agent, count: int, days_ago: float, analysed: bool = True):
+    """`count` calls of `agent`, all started `days_ago` days before now (analysed, unless told not)."""
     started = timezone.now() - timedelta(days=days_ago)
-    return [CallFactory(agent=agent, started_at=started) for _ in range(count)]
+    calls = [CallFactory(agent=agent, started_at=started) for _ in range(count)]
+    if analysed:
+        CallAnalysis.objects.bulk_create(CallAnalysis(call=call, analysed_at=started) for call in calls)
+    return calls
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 import pytest
 
+from calls.models import CallAnalysis
 from coaching.models import Assignment, Suggestion, SuggestionStatus, TeamCoachingSettings
 from coaching.services import coaching_suggestions_refresh, suggestion_approve, suggestion_ignore
 
@@ -15,7 +16,8 @@ def _threshold(settings):
 
 
 def _agent_with(world, calls: int, flags: int, category: str = "dismissive"):
-    # world.call_a (an hour ago) is one of the agent's calls in the window.
+    # world.call_a (an hour ago) is one of the agent's analysed calls in the window.
+    CallAnalysis.objects.create(call=world.call_a, analysed_at=world.call_a.started_at)
     made = [world.call_a] + calls_for(world.agent_a, calls - 1, days_ago=3)
     for call in made[:flags]:
         flag_on(call, category=category)

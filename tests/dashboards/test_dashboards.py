@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from calls.analysis import call_analyse
+from dashboards.export import AGENT_SIDE
 from dashboards.services import call_index
 from tests.factories import RUDE_CALL, CallFactory, transcript_for
 
@@ -134,7 +135,10 @@ def test_export_csv_has_metrics_and_flags_within_scope(client, world, flagged_ca
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert {int(r["call_id"]) for r in rows} == {world.call_a.pk, world.call_a2.pk}
     row = next(r for r in rows if int(r["call_id"]) == world.call_a.pk)
-    assert row["dead_air_total_seconds"] == "7.0" and int(row["flags_dismissive"]) >= 1 and "담당" in row["flags"]
+    assert row["dead_air_total_seconds"] == "7.0" and int(row["agent_flags_dismissive"]) >= 1 and "담당" in row["flags"]
+    # the customer's abuse is the customer's: its own column, never in the agent's count
+    assert int(row["customer_abuse"]) >= 1
+    assert int(row["agent_flag_count"]) == sum(int(row[f"agent_flags_{c}"]) for c in AGENT_SIDE)
     client.force_login(world.agent_a2)
     rows = list(
         csv.DictReader(

@@ -62,7 +62,7 @@ def _reindex(apps, call_ids) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0004_starter_rulebook"),
+        ("calls", "0006_casual_banmal_is_not_abuse"),
         ("dashboards", "0002_search_gin"),
     ]
 

@@ -1,0 +1,151 @@
+"""The learned layer beside the rulebook: one linear classifier per category over hashed features.
+
+A `ToneModel` is plain numpy at inference (a sparse feature matrix times a weight matrix, then a
+logistic), so it loads in milliseconds and adds no heavy dependency to the worker; scikit-learn
+is used only to hash features and, in `tone.training`, to fit. A model carries its own
+thresholds (chosen on a validation split, precision first) and the figures it was chosen with.
+
+Serialised form (`to_bytes` / `from_bytes`): an `.npz` holding, per category, the indices and
+float16 values of the non-zero weights, the biases, and a JSON header (categories, thresholds,
+version, training report). The same bytes are what the app stores per model version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .features import N_FEATURES
+
+MODEL_CATEGORIES = ("banmal", "dismissive", "blame", "sarcasm", "profanity", "abuse")
+# Which speakers each category is judged for. 'unknown' (a mono call whose speakers are not
+# known) gets profanity only: nobody is blamed for words the other side may have said.
+CATEGORY_SPEAKERS: dict[str, frozenset[str]] = {
+    "banmal": frozenset({"agent"}),
+    "dismissive": frozenset({"agent"}),
+    "blame": frozenset({"agent"}),
+    "sarcasm": frozenset({"agent"}),
+    "profanity": frozenset({"agent", "customer", "unknown"}),
+    "abuse": frozenset({"customer"}),
+}
+SHIPPED_MODEL_PATH = Path(__file__).with_name("tone_model.npz")
+
+_hasher: Any = None
+
+
+def hasher() -> Any:
+    global _hasher
+    if _hasher is None:
+        from sklearn.feature_extraction import FeatureHasher
+
+        _hasher = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+    return _hasher
+
+
+def vectorize(feature_lists: Sequence[Sequence[str]]) -> Any:
+    """Hashed, log-scaled, L2-normalised rows (CSR): long lines do not outvote short ones."""
+    from sklearn.preprocessing import normalize
+
+    x = hasher().transform(feature_lists)
+    x.data = np.log1p(x.data)
+    return normalize(x, norm="l2", copy=False)
+
+
+def feature_index(feature: str) -> int:
+    """Where FeatureHasher puts one feature string (for explanations)."""
+    from sklearn.utils import murmurhash3_32
+
+    return abs(murmurhash3_32(feature, seed=0)) % N_FEATURES
+
+
+@dataclass
+class ToneModel:
+    weights: np.ndarray  # (N_FEATURES, len(categories)) float32
+    bias: np.ndarray  # (len(categories),) float32
+    categories: tuple[str, ...] = MODEL_CATEGORIES
+    thresholds: dict[str, float] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # --- inference ---------------------------------------------------------------------------
+
+    def probabilities(self, feature_lists: Sequence[Sequence[str]]) -> np.ndarray:
+        """(n_lines, n_categories) probabilities."""
+        if not feature_lists:
+            return np.zeros((0, len(self.categories)), dtype=np.float32)
+        z = vectorize(feature_lists) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+
+    def threshold(self, category: str) -> float:
+        return float(self.thresholds.get(category, 0.5))
+
+    def contributions(self, features: Sequence[str], category: str) -> dict[str, float]:
+        """Each distinct feature's share of the category's score (weight × its scaled value)."""
+        col = self.categories.index(category)
+        counts: dict[str, int] = {}
+        for f in features:
+            counts[f] = counts.get(f, 0) + 1
+        values = {f: float(np.log1p(c)) for f, c in counts.items()}
+        by_index: dict[int, float] = {}
+        for f, v in values.items():
+            by_index[feature_index(f)] = by_index.get(feature_index(f), 0.0) + v
+        norm = float(np.sqrt(sum(v * v for v in by_index.values()))) or 1.0
+        return {f: float(self.weights[feature_index(f), col]) * v / norm for f, v in values.items()}
+
+    # --- identity and persistence ------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", ""))
+
+    def to_bytes(self) -> bytes:
+        arrays: dict[str, np.ndarray] = {"bias": self.bias.astype(np.float32)}
+        for i, category in enumerate(self.categories):
+            column = self.weights[:, i]
+            nz = np.flatnonzero(column)
+            arrays[f"idx_{category}"] = nz.astype(np.int32)
+            arrays[f"val_{category}"] = column[nz].astype(np.float16)
+        header = {"categories": list(self.categories), "thresholds": self.thresholds, "meta": self.meta}
+        arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False, sort_keys=True).encode(), np.uint8)
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ToneModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            header = json.loads(npz["header"].tobytes().decode())
+            categories = tuple(header["categories"])
+            weights = np.zeros((N_FEATURES, len(categories)), dtype=np.float32)
+            for i, category in enumerate(categories):
+                weights[npz[f"idx_{category}"], i] = npz[f"val_{category}"].astype(np.float32)
+            bias = npz["bias"].astype(np.float32)
+        return cls(weights, bias, categories, {k: float(v) for k, v in header["thresholds"].items()}, header["meta"])
+
+    def save(self, path: Path | str) -> None:
+        Path(path).write_bytes(self.to_bytes())
+
+    @classmethod
+    def load(cls, path: Path | str) -> ToneModel:
+        return cls.from_bytes(Path(path).read_bytes())
+
+
+def model_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+_shipped: ToneModel | None = None
+
+
+def shipped_model() -> ToneModel | None:
+    """The model trained from the shipped corpus (tone/tone_model.npz), or None if absent."""
+    global _shipped
+    if _shipped is None and SHIPPED_MODEL_PATH.exists():
+        _shipped = ToneModel.load(SHIPPED_MODEL_PATH)
+    return _shipped
