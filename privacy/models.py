@@ -27,6 +27,7 @@ class AccessAction(models.TextChoices):
     AUDIO_DOWNLOAD = "audio_download", _("Downloaded a recording")
     TRANSCRIPT_VIEW = "transcript_view", _("Viewed a transcript")
     UNMASKED_VIEW = "unmasked_view", _("Viewed an unmasked transcript")
+    TRANSCRIPT_SEARCH = "transcript_search", _("Searched transcripts")
     EXPORT = "export", _("Exported calls")
     ACCESS_LOG_EXPORT = "access_log_export", _("Exported the access log")
     PERMISSION_CHANGE = "permission_change", _("Changed permissions or role")

@@ -1,7 +1,8 @@
 """Segment text is stored masked (pii.mask_pii); the original moves to `text_unmasked`.
 
 Segments stored before this are masked here, the flags' excerpts taken again from the masked
-text, and the search index rebuilt for the calls that changed, so `?q=900101` finds nothing.
+text, the search index rebuilt and the alerts' quotes masked for the calls that changed, so
+`?q=900101` finds nothing.
 """
 
 from collections import defaultdict
@@ -25,6 +26,14 @@ def mask_stored_segments(apps, schema_editor):
     changed_calls |= _mask(by_transcript, Segment, Flag, mask_transcript, mask_words)
     if changed_calls:
         _reindex(apps, changed_calls)
+        # Alerts quote the transcript too.
+        from pii import mask_pii
+
+        Notification = apps.get_model("calls", "Notification")
+        notes = list(Notification.objects.filter(call_id__in=changed_calls))
+        for note in notes:
+            note.message = mask_pii(note.message)[0]
+        Notification.objects.bulk_update(notes, ["message"], batch_size=500)
 
 
 def _mask(by_transcript, Segment, Flag, mask_transcript, mask_words) -> set[int]:

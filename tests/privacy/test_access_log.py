@@ -97,6 +97,19 @@ def test_transcript_views_are_logged_from_the_call_page_and_the_api(api, client,
     ]
 
 
+def test_a_transcript_search_with_results_writes_one_row_without_the_number_searched(client, pii_call, world):
+    from dashboards.services import call_index
+
+    call_index(world.call_a.pk)
+    client.force_login(world.supervisor_a)
+    client.get(reverse("dashboards:search"), {"q": "담당"})
+    client.get(reverse("dashboards:search"), {"q": "010-1234-5678"})  # finds nothing: no row
+
+    row = _accesses().get()
+    assert (row.action, row.call_id, row.target) == ("transcript_search", world.call_a.pk, f"calls {world.call_a.pk}")
+    assert row.detail.startswith("q=담당;")
+
+
 def test_the_application_cannot_change_or_delete_a_row(pii_call, world, api):
     api.force_authenticate(world.agent_a)
     _audio(api, pii_call)
