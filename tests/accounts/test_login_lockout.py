@@ -129,3 +129,15 @@ def test_the_unlock_action_in_the_user_admin_unlocks(api, client):
 
     assert response.status_code == 302
     assert _token(api, "lee", RIGHT).status_code == 200
+
+
+def test_the_admin_login_is_locked_the_same_way():
+    UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    client = Client()
+    for i in range(10):
+        client.post(reverse("admin:login"), {"username": "root", "password": f"wrong-{i}"})
+
+    response = client.post(reverse("admin:login"), {"username": "root", "password": RIGHT})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
