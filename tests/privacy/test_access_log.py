@@ -193,6 +193,9 @@ def test_admins_browse_filter_and_export_the_log_and_the_export_is_logged(client
     page = client.get(reverse("admin:privacy_accesslog_changelist"), {"action__exact": "audio_play"})
     assert page.status_code == 200 and "agent_a" in page.content.decode()
     assert reverse("admin:privacy_accesslog_export") in page.content.decode()
+    for q in ("agent_a", str(world.call_a.pk), "127.0.0.1"):  # by user, call or address
+        found = client.get(reverse("admin:privacy_accesslog_changelist"), {"q": q})
+        assert found.status_code == 200 and found.context["cl"].result_count >= 1, q
     export = client.get(reverse("admin:privacy_accesslog_export"), {"action__exact": "audio_play"})
     rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
 
