@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -30,6 +31,13 @@ class _Echo:
         return value
 
 
+def _cell(value):
+    """A text cell a spreadsheet would run as a formula ("=HYPERLINK(…)") is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def access_log_csv(rows) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
@@ -37,7 +45,7 @@ def access_log_csv(rows) -> StreamingHttpResponse:
         yield "\ufeff"  # Excel reads the Korean text as UTF-8
         yield writer.writerow(CSV_FIELDS)
         for row in rows.values_list(*CSV_FIELDS).iterator(chunk_size=2000):
-            yield writer.writerow([timezone.localtime(row[0]).isoformat(), *row[1:]])
+            yield writer.writerow([timezone.localtime(row[0]).isoformat(), *map(_cell, row[1:])])
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
@@ -70,8 +78,6 @@ class AccessLogAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest):
         """The rows the change list shows with the same filters and search, as CSV."""
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         rows = self.get_changelist_instance(request).get_queryset(request)
         access_log_record(action=AccessAction.ACCESS_LOG_EXPORT, request=request, detail=request.GET.urlencode()[:1000])
