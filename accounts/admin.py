@@ -8,7 +8,7 @@ from .models import Team, User
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "channel_layout", "created_at")
+    list_display = ("name", "channel_layout", "audio_retention_days", "transcript_retention_days", "created_at")
     search_fields = ("name",)
     filter_horizontal = ("supervisors", "trainers")
 

@@ -46,6 +46,16 @@ class Team(models.Model):
         blank=True,
         help_text=_("Product and brand names, one per line, to help transcription get them right."),
     )
+    # Counted from the call's start; empty keeps forever. Calls on legal hold are exempt.
+    audio_retention_days = models.PositiveIntegerField(
+        _("keep audio for (days)"), null=True, blank=True, help_text=_("Empty: keep recordings forever.")
+    )
+    transcript_retention_days = models.PositiveIntegerField(
+        _("keep transcripts for (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: keep transcripts (and their flags and search index) forever."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

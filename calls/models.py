@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ChannelLayout
@@ -87,6 +90,11 @@ class Call(models.Model):
     duration_seconds = models.IntegerField(_("duration (seconds)"), default=0, validators=[validate_duration])
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     notes = models.TextField(_("notes"), blank=True)
+    legal_hold = models.BooleanField(
+        _("legal hold"),
+        default=False,
+        help_text=_("Keep this call's audio and transcript past the team's retention periods (a dispute, an audit)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -140,6 +148,13 @@ class RecordingStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def recording_stall_bound(duration_seconds: float) -> timedelta:
+    # A stage's time grows with the audio (transcription most of all); short files get a floor.
+    return timedelta(
+        seconds=max(settings.RECORDING_STALL_MIN_SECONDS, settings.RECORDING_STALL_FACTOR * (duration_seconds or 0))
+    )
+
+
 class Recording(models.Model):
     """An uploaded call recording and where it is in the pipeline.
 
@@ -158,6 +173,14 @@ class Recording(models.Model):
     - done: transcript and analysis stored. Re-running any stage does nothing.
     - failed: `failure_reason` says why in words a person can act on. A retry sends it back to
       queued, keeping whatever stages already finished.
+    - stuck: not a status but a condition — a non-terminal recording that has not moved (no
+      status change, no progress written: see `last_moved_at`) for longer than `stall_bound()`
+      (a whole worker died, a message was lost, the broker was down). The sweeper
+      (calls.tasks.recordings_sweep) sends it back to queued by itself, counting `sweeps` so a
+      file that keeps hanging ends failed; its reviewer may retry it too.
+
+    Enqueueing goes through calls.OutboxMessage, written in the same transaction as the row, so a
+    broker that is down at commit delays the pipeline instead of losing it.
     """
 
     TERMINAL = (RecordingStatus.DONE, RecordingStatus.FAILED)
@@ -188,10 +211,14 @@ class Recording(models.Model):
     )
     progress = models.FloatField(_("progress (%)"), default=0)
     attempts = models.PositiveSmallIntegerField(_("transcription attempts"), default=0)
+    sweeps = models.PositiveSmallIntegerField(_("times re-queued as stuck"), default=0)
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_at = models.DateTimeField(_("uploaded at"))
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now=True)
+    # Written with each progress update: a long transcription that is still moving is not stuck.
+    progress_at = models.DateTimeField(_("progress written at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    audio_deleted_at = models.DateTimeField(_("audio deleted at (retention)"), null=True, blank=True)
 
     class Meta:
         ordering = ["call", "created_at", "id"]
@@ -204,6 +231,18 @@ class Recording(models.Model):
     @property
     def is_terminal(self) -> bool:
         return self.status in self.TERMINAL
+
+    def stall_bound(self) -> timedelta:
+        """How long a stage may go without a status change before the recording counts as stuck."""
+        return recording_stall_bound(self.duration_seconds)
+
+    @property
+    def last_moved_at(self):
+        return max(self.status_changed_at, self.progress_at or self.status_changed_at)
+
+    @property
+    def is_stuck(self) -> bool:
+        return not self.is_terminal and self.last_moved_at < timezone.now() - self.stall_bound()
 
     @property
     def is_stereo_split(self) -> bool:
@@ -544,3 +583,55 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+
+class OutboxMessage(models.Model):
+    """A Celery message to send once the transaction that wrote it has committed (transactional outbox).
+
+    Written in the same transaction as the rows it is about, so the message exists exactly when
+    they do. It is sent right after the commit; if the broker is down then, it stays here and
+    calls.outbox.outbox_dispatch (every few seconds, from Celery beat) sends it once the broker is
+    back. A sent message is deleted. Sending twice is harmless: every stage claims its work.
+    """
+
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    send_attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.payload}"
+
+
+class RetentionDeletion(models.Model):
+    """One deletion made by the retention policy: what went, of which call, when, and under what rule.
+
+    Kept without foreign keys so that it outlives what it records; nothing in the app edits it.
+    """
+
+    class Kind(models.TextChoices):
+        AUDIO = "audio", _("Audio")
+        TRANSCRIPT = "transcript", _("Transcript")
+
+    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    call_id = models.BigIntegerField(_("call"), db_index=True)
+    recording_id = models.BigIntegerField(_("recording"), null=True)
+    team_id = models.BigIntegerField(_("team"), null=True)
+    call_started_at = models.DateTimeField(_("call started at"))
+    retention_days = models.PositiveIntegerField(_("retention period (days)"))
+    detail = models.JSONField(_("detail"), default=dict)
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-deleted_at", "-id"]
+        verbose_name = _("retention deletion")
+        verbose_name_plural = _("retention deletions")
+
+    def __str__(self) -> str:
+        return f"{self.kind} of call {self.call_id} ({self.deleted_at:%Y-%m-%d})"

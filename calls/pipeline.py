@@ -12,14 +12,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ChannelLayout
 
 from .audio import AudioRejected, probe_audio
-from .models import Recording, RecordingStatus, Segment, Transcript
+from .models import OutboxMessage, Recording, RecordingStatus, Segment, Transcript, recording_stall_bound
 from .transcription import transcribe_file
 from .transcription_setup import transcription_options_for
 
@@ -91,7 +91,7 @@ class _ProgressWriter:
             return
         self.last_write, self.last_percent = now, percent
         still_ours = Recording.objects.filter(pk=self.recording_id, status=S.TRANSCRIBING).update(
-            progress=min(percent, 99.9)
+            progress=min(percent, 99.9), progress_at=timezone.now()
         )
         if not still_ours:
             raise PipelineCancelled
@@ -196,3 +196,57 @@ def recording_notify(recording_id: int) -> None:
     if recording is None or recording.status != S.DONE:
         return
     call_notify(recording.call_id)
+
+
+def recordings_sweep() -> dict[str, int]:
+    """Queue again every recording stuck in a stage (see Recording.is_stuck); fail those stuck too often.
+
+    A whole worker that dies (kill -9, OOM, a lost machine) leaves its recording in its stage and
+    its message unacknowledged in the broker until the visibility timeout, hours later. This finds
+    such recordings by how long they have not moved (no status change, no progress written) — a
+    bound that grows with the audio's duration — and sends them back to queued through the outbox,
+    as a retry would. Each sweep is
+    counted; past RECORDING_MAX_ATTEMPTS the recording is failed, so a file that hangs its worker
+    every time does not loop. (`attempts`, counted at each transcription start, caps files that
+    kill it.) Returns counts of what was done, for the log.
+    """
+    from .recordings import pipeline_enqueue
+
+    now = timezone.now()
+    requeued = failed = 0
+    cutoff = now - recording_stall_bound(0)
+    candidates = (
+        Recording.objects.exclude(status__in=Recording.TERMINAL)
+        .filter(status_changed_at__lt=cutoff)
+        .filter(Q(progress_at__isnull=True) | Q(progress_at__lt=cutoff))
+    )
+    for recording in candidates.only("pk", "status", "status_changed_at", "progress_at", "duration_seconds", "sweeps"):
+        if not recording.is_stuck:
+            continue
+        with transaction.atomic():
+            # Re-checked under the lock: the recording may have moved on since it was listed.
+            locked = Recording.objects.select_for_update().filter(pk=recording.pk).first()
+            if locked is None or not locked.is_stuck:
+                continue
+            if locked.status == S.QUEUED and _pipeline_message_pending(locked.pk):
+                continue  # its message waits in the outbox for the broker: a second one would run twice
+            stuck_in = locked.status
+            if locked.sweeps >= settings.RECORDING_MAX_ATTEMPTS:
+                recording_fail(
+                    locked.pk,
+                    _("Processing stalled %(n)s times (last in stage “%(stage)s”); this file cannot be processed.")
+                    % {"n": locked.sweeps + 1, "stage": locked.get_status_display()},
+                )
+                failed += 1
+                continue
+            Recording.objects.filter(pk=locked.pk).update(
+                status=S.QUEUED, sweeps=F("sweeps") + 1, progress=0, status_changed_at=timezone.now()
+            )
+            pipeline_enqueue(locked.pk)
+        logger.warning("recording %s was stuck in %s since %s; queued again", locked.pk, stuck_in, locked.last_moved_at)
+        requeued += 1
+    return {"requeued": requeued, "failed": failed}
+
+
+def _pipeline_message_pending(recording_id: int) -> bool:
+    return OutboxMessage.objects.filter(kind="recording_pipeline", payload__recording_id=recording_id).exists()

@@ -169,14 +169,16 @@ def recording_create(*, actor: User, call: Call, upload: UploadedFile, channel_l
         final_name = recording.file.field.upload_to(recording, "")
         final_path = Path(settings.MEDIA_ROOT) / final_name
         final_path.parent.mkdir(parents=True, exist_ok=True)
-        with transaction.atomic():
-            recording.file.name = final_name
-            try:
+        recording.file.name = final_name
+        try:
+            with transaction.atomic():
                 recording.save()
-            except IntegrityError as exc:  # the same file, uploaded at the same moment
-                raise RecordingRejected("duplicate", _duplicate_message(actor, staged.sha256), status=409) from exc
-            os.replace(staged.path, final_path)
-            transaction.on_commit(lambda: pipeline_enqueue(recording.pk))
+                pipeline_enqueue(recording.pk)
+                os.replace(staged.path, final_path)  # last: if anything before fails, no file is placed
+        except IntegrityError as exc:  # the same file, uploaded at the same moment
+            # Asked outside the rolled-back savepoint: inside it, any query would raise
+            # TransactionManagementError. The winner has committed by now (its insert held ours).
+            raise RecordingRejected("duplicate", _duplicate_message(actor, staged.sha256), status=409) from exc
         return recording
     finally:
         staged.path.unlink(missing_ok=True)
@@ -198,20 +200,48 @@ def recording_create_with_call(
                 call.save(update_fields=["duration_seconds"])
         return recording
     except BaseException:
-        # Django has no on-rollback hook: the file moved into place goes with the rolled-back row.
-        if recording is not None:
+        # Django has no on-rollback hook: the file moved into place goes with the rolled-back row —
+        # but only then. A row that was committed keeps its file, whatever failed after.
+        if recording is not None and not _committed(recording):
             Path(recording.file.path).unlink(missing_ok=True)
         raise
 
 
+def _committed(recording: Recording) -> bool:
+    try:
+        return Recording.objects.filter(pk=recording.pk).exists()
+    except Exception:  # the database is gone too: keeping a file is the safe mistake
+        return True
+
+
+class RecordingNotRetryable(Exception):
+    """Only a failed recording, or one stuck in a stage (see Recording.is_stuck), can be retried."""
+
+
 def recording_retry(*, actor: User, recording: Recording) -> Recording:
+    """Send a failed or stuck recording through the pipeline again, with a fresh attempt count.
+
+    A stuck recording's old worker, if it is alive after all, notices at its next progress write
+    that the recording moved on and drops its work.
+    """
     if not can_change_call(actor, recording.call):
         raise PermissionDenied(_("You may not retry this recording."))
-    updated = Recording.objects.filter(pk=recording.pk, status=RecordingStatus.FAILED).update(
-        status=RecordingStatus.QUEUED, failure_reason="", attempts=0, progress=0, status_changed_at=timezone.now()
-    )
-    if updated:
-        transaction.on_commit(lambda: pipeline_enqueue(recording.pk))
+    with transaction.atomic():
+        locked = Recording.objects.select_for_update().get(pk=recording.pk)
+        if not (locked.status == RecordingStatus.FAILED or locked.is_stuck):
+            raise RecordingNotRetryable(
+                _("Only a failed recording, or one stuck in a stage for over %(minutes)s minutes, can be retried.")
+                % {"minutes": max(1, round(locked.stall_bound().total_seconds() / 60))}
+            )
+        Recording.objects.filter(pk=recording.pk).update(
+            status=RecordingStatus.QUEUED,
+            failure_reason="",
+            attempts=0,
+            sweeps=0,
+            progress=0,
+            status_changed_at=timezone.now(),
+        )
+        pipeline_enqueue(recording.pk)
     recording.refresh_from_db()
     return recording
 
@@ -223,6 +253,7 @@ def recording_delete(*, actor: User, recording: Recording) -> None:
 
 
 def pipeline_enqueue(recording_id: int) -> None:
-    from .tasks import recording_pipeline
+    """Enqueue the whole pipeline for a recording, through the outbox (call inside the transaction)."""
+    from .outbox import outbox_add
 
-    recording_pipeline(recording_id).apply_async()
+    outbox_add(kind="recording_pipeline", payload={"recording_id": recording_id})

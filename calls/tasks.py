@@ -10,7 +10,7 @@ from celery import chain, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -93,11 +93,56 @@ def recording_pipeline(recording_id: int):
     )
 
 
-@shared_task(**RETRY)
-def calls_reanalyse(call_ids: list[int]) -> int:
-    """Re-run the tone analysis on stored transcripts (after a rulebook change); no re-transcribing."""
+@shared_task(bind=True, **RETRY)
+def calls_reanalyse(self, call_ids: list[int]) -> int:
+    """Re-run the tone analysis on stored transcripts (after a rulebook change); no re-transcribing.
+
+    A call that collides with a concurrent analysis of the same call (a unique key, a deadlock)
+    does not stop the batch: the rest go on, and the task is retried for the ones that collided.
+    """
     from .analysis import call_analyse
 
+    collided = []
     for call_id in call_ids:
-        call_analyse(call_id)
+        try:
+            call_analyse(call_id)
+        except (IntegrityError, OperationalError) as exc:
+            logger.warning("re-analysis of call %s collided (%s); retrying it later", call_id, exc)
+            collided.append(call_id)
+    if collided:
+        raise self.retry(args=[collided], countdown=5 + len(collided), max_retries=5)
     return len(call_ids)
+
+
+@shared_task
+def recordings_sweep() -> dict[str, int]:
+    """Celery beat, every RECORDING_SWEEP_INTERVAL: queue stuck recordings again (see pipeline.recordings_sweep)."""
+    return pipeline.recordings_sweep()
+
+
+@shared_task
+def outbox_dispatch() -> int:
+    """Celery beat, every OUTBOX_DISPATCH_INTERVAL: send what the broker did not take at commit."""
+    from .outbox import outbox_dispatch as dispatch
+
+    return dispatch()
+
+
+@shared_task
+def retention_apply() -> dict[str, int]:
+    """Celery beat, daily: delete audio and transcripts past their team's retention periods."""
+    from .retention import retention_apply as apply
+
+    return apply()
+
+
+@shared_task
+def tone_model_retrain(actor_id: int | None = None) -> str:
+    """Retrain the tone model on the worker; a model worse on the test split is refused (logged)."""
+    from accounts.models import User
+
+    from .tone_models import tone_model_train
+
+    outcome = tone_model_train(actor=User.objects.filter(pk=actor_id).first())
+    logger.info("tone model retrain: %s", outcome.reason)
+    return outcome.reason

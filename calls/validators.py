@@ -1,6 +1,6 @@
 """Field rules shared by the model, so the web form and the API refuse the same input."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -11,9 +11,16 @@ MAX_CALL_SECONDS = 24 * 3600
 MAX_FUTURE = timedelta(days=1)
 
 
+# Before this, a date is a typo (1688 for 2688, say), not a call: Asia/Seoul had no standard
+# offset then either, so it would show with a local-mean-time offset like +08:27:52.
+EARLIEST_STARTED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def validate_started_at(value) -> None:
     if value > timezone.now() + MAX_FUTURE:
         raise ValidationError(_("The start time is more than a day in the future."), code="future")
+    if value < EARLIEST_STARTED_AT:
+        raise ValidationError(_("The start time is before the year 2000; check the date."), code="too_early")
 
 
 def validate_duration(value: int) -> None:

@@ -16,7 +16,7 @@ from . import services
 from .filters import CallFilter
 from .forms import CallForm
 from .policies import can_change_call, can_log_calls
-from .recordings import recording_retry
+from .recordings import RecordingNotRetryable, recording_retry
 from .review import call_review_context
 from .selectors import (
     agent_daily_progress,
@@ -122,8 +122,12 @@ def recording_upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 def recording_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     recording = get_object_or_404(recordings_visible_to(request.user), pk=pk)
-    recording_retry(actor=request.user, recording=recording)
-    messages.success(request, _("The recording is queued again."))
+    try:
+        recording_retry(actor=request.user, recording=recording)
+    except RecordingNotRetryable as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The recording is queued again."))
     return redirect("calls:detail", pk=recording.call_id)
 
 

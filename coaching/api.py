@@ -164,6 +164,17 @@ class PracticeAttemptCreateSerializer(serializers.Serializer):
     reply = serializers.CharField(max_length=1000)
 
 
+class ProgressQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False, default=30)
+
+
+def _days_param(raw: str | None) -> int:
+    """The `days` window of a progress query; anything but a whole number 1–365 is a 400."""
+    query = ProgressQuerySerializer(data={} if raw in (None, "") else {"days": raw})
+    query.is_valid(raise_exception=True)
+    return query.validated_data["days"]
+
+
 def _coach_only(user: User) -> None:
     if not can_coach(user):
         raise PermissionDenied()
@@ -224,12 +235,12 @@ class AssignmentViewSet(viewsets.ModelViewSet):
         )
         return Response(PracticeAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=dict)
+    @extend_schema(parameters=[ProgressQuerySerializer], responses=dict)
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         """Practice status per item and the before/after effect (days: window, default 30)."""
         assignment = self.get_object()
-        days = max(1, min(int(request.query_params.get("days", 30) or 30), 365))
+        days = _days_param(request.query_params.get("days"))
         effect = assignment_effect(assignment, days=days)
 
         def rate(r):

@@ -73,6 +73,16 @@ def call_index(call_id: int) -> int:
         for s, t in zip(segments, terms, strict=True)
     ]
     with transaction.atomic():
-        SegmentIndex.objects.filter(call=call).delete()
-        SegmentIndex.objects.bulk_create(rows, batch_size=1000)
+        # Two analyses of one call at once (a re-analysis racing the pipeline) take turns on the
+        # call's row; the upsert keeps a row that slipped in regardless from breaking the key.
+        if not Call.objects.select_for_update().filter(pk=call_id).exists():
+            return 0
+        SegmentIndex.objects.filter(call=call).exclude(segment_id__in=[s.pk for s in segments]).delete()
+        SegmentIndex.objects.bulk_create(
+            rows,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["segment"],
+            update_fields=["call", "agent", "team", "call_started_at", "terms"],
+        )
     return len(rows)

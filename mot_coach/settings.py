@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -220,7 +221,9 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {}
+    # An unreachable (not refusing) Redis must not hold a web request for minutes: the outbox keeps
+    # the message, so give up on connecting quickly.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3}
 else:
     # kombu's filesystem transport: a real broker with no server, for the zero-setup default.
     CELERY_BROKER_URL = "filesystem://"
@@ -261,6 +264,39 @@ RECORDING_MAX_BYTES = env.int("RECORDING_MAX_BYTES", default=200 * 1024 * 1024)
 RECORDING_MAX_SECONDS = env.int("RECORDING_MAX_SECONDS", default=2 * 3600)
 RECORDING_MAX_DECODED_BYTES = env.int("RECORDING_MAX_DECODED_BYTES", default=2 * 1024**3)
 RECORDING_MAX_ATTEMPTS = env.int("RECORDING_MAX_ATTEMPTS", default=3)
+# A recording that has not moved (status or progress) for max(MIN, FACTOR × its duration) seconds
+# is stuck (its worker died, its message was lost): the sweeper, run every SWEEP_INTERVAL seconds
+# by Celery beat, queues it again — at most RECORDING_MAX_ATTEMPTS times.
+RECORDING_STALL_MIN_SECONDS = env.float("RECORDING_STALL_MIN_SECONDS", default=10 * 60)
+RECORDING_STALL_FACTOR = env.float("RECORDING_STALL_FACTOR", default=1.0)
+RECORDING_SWEEP_INTERVAL = env.float("RECORDING_SWEEP_INTERVAL", default=60)
+# Messages the broker did not take at commit (it was down) are sent again this often.
+OUTBOX_DISPATCH_INTERVAL = env.float("OUTBOX_DISPATCH_INTERVAL", default=10)
+CELERY_BEAT_SCHEDULE = {
+    # A tick that waited longer than its interval behind busy workers is dropped, not piled up.
+    "recordings-sweep": {
+        "task": "calls.tasks.recordings_sweep",
+        "schedule": RECORDING_SWEEP_INTERVAL,
+        "options": {"expires": RECORDING_SWEEP_INTERVAL},
+    },
+    "outbox-dispatch": {
+        "task": "calls.tasks.outbox_dispatch",
+        "schedule": OUTBOX_DISPATCH_INTERVAL,
+        "options": {"expires": OUTBOX_DISPATCH_INTERVAL},
+    },
+}
+# Retention (per team, see calls.retention): once a day, at night, Seoul time.
+CELERY_BEAT_SCHEDULE["retention-apply"] = {
+    "task": "calls.tasks.retention_apply",
+    "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=30),
+}
+# The access log's own retention (privacy/): rows older than ACCESS_LOG_RETENTION_DAYS, never
+# younger than two years.
+CELERY_BEAT_SCHEDULE["access-log-purge"] = {
+    "task": "privacy.access_log_purge",
+    "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=45),
+}
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
 WHISPER_MODEL_DIR = env.str("WHISPER_MODEL_DIR", default="")
 WHISPER_BUNDLED_MODEL_DIR = VAR_DIR / "models" / "whisper-base"

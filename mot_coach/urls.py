@@ -8,7 +8,14 @@ import dashboards.api  # noqa: F401
 from accounts.api import TeamViewSet, UserViewSet, me
 from accounts.token import obtain_auth_token
 from calls.api.recordings import RecordingViewSet
-from calls.api.tone import CallAnalysisViewSet, FlagViewSet, NotificationViewSet, RuleViewSet
+from calls.api.tone import (
+    CallAnalysisViewSet,
+    FlagViewSet,
+    LabelledLineViewSet,
+    NotificationViewSet,
+    RuleViewSet,
+    ToneModelVersionViewSet,
+)
 from calls.api.views import CallViewSet
 
 from .api import router
@@ -18,6 +25,8 @@ router.register("recordings", RecordingViewSet, basename="recording")
 router.register("analyses", CallAnalysisViewSet, basename="analysis")
 router.register("flags", FlagViewSet, basename="flag")
 router.register("rules", RuleViewSet, basename="rule")
+router.register("labelled-lines", LabelledLineViewSet, basename="labelled-line")
+router.register("tone-models", ToneModelVersionViewSet, basename="tone-model")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("teams", TeamViewSet, basename="team")
 router.register("users", UserViewSet, basename="user")

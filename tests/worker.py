@@ -33,6 +33,7 @@ class WorkerProcess:
         extra_env: dict[str, str] | None = None,
         settings_module: str = "mot_coach.settings_test",
         concurrency: int = 1,
+        beat: bool = False,
     ):
         self.log_path = log_path
         env = {
@@ -40,6 +41,8 @@ class WorkerProcess:
             "DJANGO_SETTINGS_MODULE": settings_module,
             "DATABASE_URL": _database_url(),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            # Beat's schedule file beside the log, so tests never share one.
+            "CELERY_BEAT_SCHEDULE_FILENAME": str(log_path.parent / "celerybeat-schedule"),
             **(extra_env or {}),
         }
         self._purge(env)
@@ -64,6 +67,7 @@ class WorkerProcess:
                 "INFO",
                 "-n",
                 f"test-{os.getpid()}@%h",
+                *(["-B"] if beat else []),  # beat in the worker, as bin/run runs it
             ],
             cwd=ROOT,
             env=env,
@@ -109,4 +113,8 @@ class WorkerProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        try:  # whatever of its group outlived a main process killed by a test
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()

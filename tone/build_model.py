@@ -37,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     result.model.meta.pop("fit_seconds", None)
     result.model.meta["version"] = "shipped"
     args.out.write_bytes(result.model.to_bytes())
-    scores = evaluate(Analyzer(rules, kiwi=kiwi, model=result.model), test)
+    analyzer = Analyzer(rules, kiwi=kiwi, model=result.model)
+    on_validation = evaluate(analyzer, [e for e in validation if e.speaker != "unknown"])
+    print(
+        f"validation false flags: clean agent {on_validation.clean_agent[0]}/{on_validation.clean_agent[1]}, "
+        f"clean customer {on_validation.clean_customer[0]}/{on_validation.clean_customer[1]}"
+    )
+    scores = evaluate(analyzer, test)
     print(f"train {len(train)} rows, validation {len(validation)}, test {len(test)} -> {args.out}")
     print(f"{'category':<12}{'val F1':>8}{'thresh':>8}{'test P':>8}{'test R':>8}{'test F1':>8}")
     for category, figures in result.validation.items():

@@ -90,12 +90,25 @@ def load_batches(corpus_dir: Path = CORPUS_DIR) -> dict[str, list[dict]]:
 
 
 def load_split(split: str, corpus_dir: Path = CORPUS_DIR) -> list[Example]:
+    """One split's lines. A validation or test line that another writer happened to write for
+    training too (short lines like "또요?") is left out, so no evaluated line was trained on."""
+    batches = load_batches(corpus_dir)
+    seen: set[str] = set()
+    if split != "train":
+        seen = {_norm(row["text"]) for b, rows in batches.items() if split_of(b) == "train" for row in rows}
+        if split == "test":
+            seen |= {_norm(row["text"]) for b, rows in batches.items() if split_of(b) == "validation" for row in rows}
     return [
         example_from_row(row, f"corpus:{batch}")
-        for batch, rows in load_batches(corpus_dir).items()
+        for batch, rows in batches.items()
         if split_of(batch) == split
         for row in rows
+        if _norm(row["text"]) not in seen
     ]
+
+
+def _norm(text: str) -> str:
+    return _PUNCT.sub("", text).replace(" ", "")
 
 
 def read_jsonl(path: Path, source: str) -> list[Example]:

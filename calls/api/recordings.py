@@ -11,6 +11,7 @@ from calls.media import recording_audio_response
 from calls.models import Recording, Segment
 from calls.policies import can_change_call, can_log_calls
 from calls.recordings import (
+    RecordingNotRetryable,
     RecordingRejected,
     recording_create,
     recording_create_with_call,
@@ -149,11 +150,13 @@ class RecordingViewSet(
     @extend_schema(request=None, responses=RecordingSerializer)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Send a failed recording through the pipeline again."""
+        """Send a failed recording, or one stuck in a stage, through the pipeline again (else 409)."""
         recording = self.get_object()
-        if recording.status != "failed":
-            return Response({"detail": "Only a failed recording can be retried."}, status=status.HTTP_409_CONFLICT)
-        return Response(RecordingSerializer(recording_retry(actor=request.user, recording=recording)).data)
+        try:
+            recording = recording_retry(actor=request.user, recording=recording)
+        except RecordingNotRetryable as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response(RecordingSerializer(recording).data)
 
     @extend_schema(responses={(200, "audio/*"): bytes})
     @action(detail=True, methods=["get"])

@@ -1,13 +1,17 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from calls.analysis import calls_reanalyse_range
-from calls.models import CallAnalysis, Flag, Notification, Rule, RuleVersion
+from calls.models import CallAnalysis, Flag, LabelledLine, Notification, Rule, RuleVersion, Speaker, ToneModelVersion
 from calls.rulebook import RULE_FIELDS, can_edit_rules, rule_save
 from calls.selectors import calls_visible_to, scope_to_user
+from tone.corpus import categories_for
+from tone.model import MODEL_CATEGORIES
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -29,6 +33,13 @@ class RuleVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = RuleVersion
         fields = ["version", "snapshot", "changed_by", "changed_at"]
+
+
+class TrainerOnly(permissions.IsAuthenticated):
+    """Trainers and administrators only, reading or writing."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and can_edit_rules(request.user)
 
 
 class RulebookPermission(permissions.IsAuthenticated):
@@ -116,6 +127,7 @@ class FlagSerializer(serializers.ModelSerializer):
             "rule_version",
             "explanation",
             "suggestion",
+            "score",
             "segment",
             "segment_start",
             "segment_end",
@@ -170,3 +182,58 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewse
 
     def get_queryset(self):
         return Notification.objects.filter(recipient=self.request.user)
+
+
+class LabelledLineSerializer(serializers.ModelSerializer):
+    labels = serializers.ListField(child=serializers.ChoiceField(choices=MODEL_CATEGORIES), required=False)
+
+    class Meta:
+        model = LabelledLine
+        fields = ["id", "text", "speaker", "labels", "context", "note", "created_by", "created_at"]
+        read_only_fields = ["id", "created_by", "created_at"]
+
+    def validate(self, data):
+        wrong = set(data.get("labels") or ()) - categories_for(data.get("speaker", Speaker.AGENT))
+        if wrong:
+            raise serializers.ValidationError(
+                {"labels": _("Not a category for this speaker: %(labels)s") % {"labels": ", ".join(sorted(wrong))}}
+            )
+        return data
+
+
+class LabelledLineViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Lines a trainer labels by hand: training data for the next tone model (trainers and admins)."""
+
+    serializer_class = LabelledLineSerializer
+    permission_classes = [TrainerOnly]
+    queryset = LabelledLine.objects.all()
+    filterset_fields = ["speaker"]
+
+    def perform_create(self, serializer):
+        serializer.save(created_by=self.request.user)
+
+
+class ToneModelVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ToneModelVersion
+        fields = ["id", "version", "digest", "is_active", "report", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class ToneModelVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The learned tone model's versions with their validation and test figures; `train` retrains."""
+
+    serializer_class = ToneModelVersionSerializer
+    permission_classes = [TrainerOnly]
+    queryset = ToneModelVersion.objects.defer("blob")
+
+    @extend_schema(request=None, responses={202: dict})
+    @action(detail=False, methods=["post"])
+    def train(self, request):
+        """Retrain on the worker (corpus + reviewers' verdicts + labelled lines); a worse model is refused."""
+        from calls.tasks import tone_model_retrain
+
+        transaction.on_commit(lambda: tone_model_retrain.delay(request.user.pk))
+        return Response({"queued": True}, status=status.HTTP_202_ACCEPTED)

@@ -9,7 +9,7 @@ from calls.models import Flag, Notification, Segment
 from dashboards.models import SegmentIndex
 from dashboards.services import call_index
 
-migration = importlib.import_module("calls.migrations.0007_segment_text_masked")
+migration = importlib.import_module("calls.migrations.0009_segment_text_masked")
 
 
 def test_the_migration_masks_old_segments_their_flag_excerpts_and_their_search_terms(pii_call, world):

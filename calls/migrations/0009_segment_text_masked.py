@@ -71,7 +71,7 @@ def _reindex(apps, call_ids) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("calls", "0006_casual_banmal_is_not_abuse"),
+        ("calls", "0008_legal_hold_and_retention_log"),
         ("dashboards", "0002_search_gin"),
     ]
 
