@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .lockout import login_unlock
 from .models import Team, User
 
 
@@ -16,6 +17,7 @@ class TeamAdmin(admin.ModelAdmin):
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "role", "team", "daily_call_target", "is_active")
     list_filter = ("role", "team", "is_active")
+    actions = ["unlock_login"]
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     fieldsets = BaseUserAdmin.fieldsets + (
         (_("MOT Coach"), {"fields": ("role", "display_name", "team", "daily_call_target", "coaches_all_teams")}),
@@ -23,3 +25,9 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("MOT Coach"), {"fields": ("role", "display_name", "team", "daily_call_target")}),
     )
+
+    @admin.action(description=_("Unlock login (forget failed attempts)"))
+    def unlock_login(self, request, queryset):
+        for user in queryset:
+            login_unlock(username=user.username)
+        self.message_user(request, _("Unlocked %(count)d user(s).") % {"count": queryset.count()})

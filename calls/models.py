@@ -273,6 +273,37 @@ class Speaker(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown speaker")
 
 
+def segments_mask(segments) -> None:
+    """Mask personal numbers in segments about to be stored (pii.mask_pii), in place.
+
+    `text` keeps the masked text, which is all anyone sees: the API, the call page, flags'
+    excerpts, search and exports read it. The original goes to `text_unmasked` (only when
+    something was masked), readable with the `calls.view_unmasked_transcript` permission. A
+    segment is read after the one before it, so "뒷자리요?" → "5678" is masked. Text already
+    masked masks to itself, so storing twice changes nothing.
+    """
+    from pii import mask_pii, mask_words
+
+    previous = None
+    for segment in segments:
+        context = ""
+        if previous is not None and previous.transcript_id == segment.transcript_id:
+            context = previous.text_unmasked or previous.text
+        masked, spans = mask_pii(segment.text, context)
+        if spans:
+            segment.words = mask_words(segment.words or [], segment.text, masked)
+            segment.text_unmasked = segment.text
+            segment.text = masked
+        previous = segment
+
+
+class SegmentQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        segments_mask(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Segment(models.Model):
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
     # Denormalised so that search and the dashboards reach segments without two joins.
@@ -281,18 +312,28 @@ class Segment(models.Model):
     speaker = models.CharField(max_length=10, choices=Speaker.choices)
     start = models.FloatField()
     end = models.FloatField()
+    # Personal numbers masked ("010-****-****" → "***-****-****"), same length as the original so
+    # character spans line up; see segments_mask.
     text = models.TextField()
+    text_unmasked = models.TextField(blank=True, default="")
     avg_logprob = models.FloatField(null=True)
     no_speech_prob = models.FloatField(null=True)
     compression_ratio = models.FloatField(null=True)
     words = models.JSONField(default=list, blank=True)
 
+    objects = SegmentQuerySet.as_manager()
+
     class Meta:
         ordering = ["transcript", "index"]
         constraints = [models.UniqueConstraint(fields=["transcript", "index"], name="segment_unique_index")]
+        permissions = [("view_unmasked_transcript", _("Can view transcripts with personal numbers unmasked"))]
 
     def __str__(self) -> str:
         return f"[{self.start:.1f}-{self.end:.1f}] {self.speaker}: {self.text[:40]}"
+
+    def save(self, *args, **kwargs):
+        segments_mask([self])
+        super().save(*args, **kwargs)
 
 
 class Category(models.TextChoices):

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import ChannelLayout
+from privacy.models import AccessAction
+from privacy.services import access_log_record
 
 from . import services
 from .filters import CallFilter
@@ -75,6 +77,14 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     recordings = list(call.recordings.all())
     segments = list(call_segments(call))
+    can_unmask = request.user.has_perm("calls.view_unmasked_transcript")
+    unmasked = can_unmask and request.GET.get("unmasked") == "1"
+    if unmasked:
+        for segment in segments:  # for this page only; never saved
+            segment.text = segment.text_unmasked or segment.text
+    if segments:
+        action = AccessAction.UNMASKED_VIEW if unmasked else AccessAction.TRANSCRIPT_VIEW
+        access_log_record(action=action, request=request, call_id=call.pk)
     return render(
         request,
         "calls/call_detail.html",
@@ -83,6 +93,8 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change_call(request.user, call),
             "recordings": recordings,
             "segments": segments,
+            "can_unmask": can_unmask,
+            "unmasked": unmasked,
             **call_review_context(request.user, call, segments),
         },
     )

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from calls.models import CallAnalysis, Category, Flag
 from calls.selectors import counts_against_agent
+from pii import mask_pii
 
 CHUNK = 2000
 AGENT_SIDE = [c for c in Category.values if c != Category.ABUSE]
@@ -81,7 +82,7 @@ def export_rows(calls: QuerySet) -> Iterator[list]:
                 str(call.team or ""),
                 call.direction,
                 call.outcome,
-                str(call.campaign or call.purpose or ""),
+                str(call.campaign or mask_pii(call.purpose or "")[0]),
                 call.duration_seconds,
                 metrics.get("talk_listen_ratio"),
                 metrics.get("agent_talk_share"),

@@ -11,6 +11,9 @@ from django.views.decorators.http import require_POST
 from calls.models import Segment
 from calls.review import can_review_call, flag_review, flags_visible_to, moment_comment_create, rule_precision
 from calls.selectors import calls_visible_to
+from pii import mask_pii
+from privacy.models import AccessAction
+from privacy.services import access_log_record
 
 from . import charts, selectors
 from .export import csv_stream, xlsx_file
@@ -67,6 +70,15 @@ def search_view(request: HttpRequest) -> HttpResponse:
         except ValueError:
             page = 1
         results = search(request.user, form.cleaned_data, page)
+        if results.mode == "segments" and results.rows:
+            call_ids = sorted({segment.call_id for segment in results.rows})
+            access_log_record(
+                action=AccessAction.TRANSCRIPT_SEARCH,
+                request=request,
+                call_id=call_ids[0] if len(call_ids) == 1 else None,
+                target=("calls " + ",".join(map(str, call_ids)))[:200],
+                detail=f"q={mask_pii(form.cleaned_data.get('q') or '')[0]}; page {page}; {len(results.rows)} moments",
+            )
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "dashboards/search.html", {"form": form, "results": results, "query": query.urlencode()})
@@ -80,7 +92,14 @@ def export(request: HttpRequest) -> HttpResponse:
     if agent and agent.isdigit():
         calls = calls.filter(agent_id=int(agent))
     stamp = f"{scope.date_from:%Y%m%d}-{scope.date_to:%Y%m%d}"
-    if request.GET.get("format") == "xlsx":
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    access_log_record(
+        action=AccessAction.EXPORT,
+        request=request,
+        target=f"{fmt} {scope.date_from:%Y-%m-%d}..{scope.date_to:%Y-%m-%d}",
+        detail=f"{calls.count()} calls; {request.GET.urlencode()}"[:1000],
+    )
+    if fmt == "xlsx":
         return FileResponse(
             xlsx_file(calls),
             as_attachment=True,

@@ -6,6 +6,7 @@ DJANGO_SECRET_KEY: without DEBUG a missing secret stops start-up rather than run
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,12 +45,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "accounts",
     "calls",
     "coaching",
     "dashboards",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -60,8 +63,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "privacy.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as Axes asks: it turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mot_coach.urls"
@@ -103,6 +109,28 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "calls:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Axes first: it refuses a locked-out account or address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Login throttling (django-axes; accounts/lockout.py) ----------------------------------------
+# An account is locked after AXES_FAILURE_LIMIT wrong passwords, an address (a whole office behind
+# one NAT) after AXES_ADDRESS_FAILURE_LIMIT; both for the web login, the admin and /api/auth/token/.
+# The lock lifts AXES_COOLOFF_TIME after the last failure, or when an admin unlocks the user.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=50)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "accounts.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# Behind reverse proxies, how many: the client's address is then read from X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "mot_coach.net.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,6 +204,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "GET_MOCK_REQUEST": "mot_coach.schema.mock_request",
+    # One name per choice set, so that the schema's enums are stable rather than hash-suffixed.
+    "ENUM_NAME_OVERRIDES": {
+        "SpeakerEnum": "calls.models.Speaker",
+        "RuleSpeakerEnum": "calls.models.RuleSpeaker",
+        "CategoryEnum": "calls.models.Category",
+        "RecordingStatusEnum": "calls.models.RecordingStatus",
+        "ReviewStatusEnum": "calls.models.ReviewStatus",
+        "SuggestionStatusEnum": "coaching.models.SuggestionStatus",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -252,6 +290,12 @@ CELERY_BEAT_SCHEDULE["retention-apply"] = {
     "task": "calls.tasks.retention_apply",
     "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=30),
 }
+# The access log's own retention (privacy/): rows older than ACCESS_LOG_RETENTION_DAYS, never
+# younger than two years.
+CELERY_BEAT_SCHEDULE["access-log-purge"] = {
+    "task": "privacy.access_log_purge",
+    "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=45),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 
 WHISPER_MODEL_DIR = env.str("WHISPER_MODEL_DIR", default="")
@@ -274,6 +318,13 @@ TONE_SHARED_DATA = env.str("TONE_SHARED_DATA", default=str(BASE_DIR.parent / "sh
 # Supervisors are alerted to customer abuse of this severity or above (with the evidence).
 ABUSE_ALERT_MIN_SEVERITY = env.str("ABUSE_ALERT_MIN_SEVERITY", default="medium")
 
+# --- Personal data (privacy/, pii/) -------------------------------------------------------------
+# The access log (개인정보 접속기록) is kept at least two years: a smaller value is raised to that
+# floor, and on PostgreSQL a trigger refuses to delete younger rows whatever the application does.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=730)
+# One playback is many Range requests: one row per user, recording and address in this window.
+ACCESS_LOG_AUDIO_WINDOW_SECONDS = env.int("ACCESS_LOG_AUDIO_WINDOW_SECONDS", default=1800)
+
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
@@ -286,6 +337,18 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # HTTPS only: plain HTTP is redirected and browsers are told to stay on HTTPS for a year.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining the browsers' preload list is a commitment for the whole domain, made by its
+        # owner (set SECURE_HSTS_PRELOAD=1), not a default; so its reminder is silenced.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if TRUSTED_PROXY_COUNT:
+    # The proxy terminates TLS and says so; without this the HTTPS redirect would loop.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,

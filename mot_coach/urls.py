@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 
 import coaching.api  # noqa: F401  (registers its viewsets on the router)
 import dashboards.api  # noqa: F401
 from accounts.api import TeamViewSet, UserViewSet, me
+from accounts.token import obtain_auth_token
 from calls.api.recordings import RecordingViewSet
 from calls.api.tone import (
     CallAnalysisViewSet,

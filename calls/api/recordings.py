@@ -1,6 +1,9 @@
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, parsers, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from accounts.models import ChannelLayout
@@ -18,6 +21,8 @@ from calls.recordings import (
 )
 from calls.selectors import calls_visible_to, recordings_visible_to
 from calls.uploads import upload_was_too_large
+from privacy.models import AccessAction
+from privacy.services import access_log_record, audio_access_record
 
 from .serializers import CallSerializer
 
@@ -71,6 +76,7 @@ class SegmentSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedCallField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return calls_visible_to(self.context["request"].user)
@@ -155,14 +161,51 @@ class RecordingViewSet(
     @extend_schema(responses={(200, "audio/*"): bytes})
     @action(detail=True, methods=["get"])
     def audio(self, request, pk=None):
-        return recording_audio_response(request, self.get_object())
+        recording = self.get_object()
+        response = recording_audio_response(request, recording)
+        if response.status_code < 400:
+            audio_access_record(request, recording)
+        return response
 
-    @extend_schema(responses=SegmentSerializer(many=True))
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "unmasked",
+                bool,
+                description="The original text with personal numbers (needs calls.view_unmasked_transcript; logged).",
+            )
+        ],
+        responses=SegmentSerializer(many=True),
+    )
     @action(detail=True, methods=["get"])
     def segments(self, request, pk=None):
+        """The transcript, personal numbers masked. Every view goes to the access log."""
         recording = self.get_object()
-        segments = Segment.objects.filter(transcript__recording=recording).order_by("index")
-        return Response(SegmentSerializer(segments, many=True).data)
+        unmasked = _flag(request.query_params.get("unmasked"))
+        if unmasked is None:
+            raise ValidationError({"unmasked": ["Use 1 or 0."]})
+        if unmasked and not request.user.has_perm("calls.view_unmasked_transcript"):
+            raise PermissionDenied(_("You may not see transcripts with personal numbers unmasked."))
+        segments = list(Segment.objects.filter(transcript__recording=recording).order_by("index"))
+        data = SegmentSerializer(segments, many=True).data
+        if unmasked:
+            for row, segment in zip(data, segments, strict=True):
+                row["text"] = segment.text_unmasked or segment.text
+        access_log_record(
+            action=AccessAction.UNMASKED_VIEW if unmasked else AccessAction.TRANSCRIPT_VIEW,
+            request=request,
+            call_id=recording.call_id,
+            recording_id=recording.pk,
+        )
+        return Response(data)
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in (None, "", "0", "false"):
+        return False
+    if value in ("1", "true"):
+        return True
+    return None
 
 
 def _call_fields(data) -> dict:
