@@ -25,11 +25,12 @@ from tone.corpus import Example, categories_for, extra_training, extra_validatio
 from tone.engine import Analyzer
 from tone.model import SHIPPED_MODEL_PATH, ToneModel, model_digest
 from tone.morph import get_kiwi
-from tone.training import Scores, evaluate, fit, prf
+from tone.training import C_GRID, Scores, evaluate, fit_cv, prf
 
 from .models import Flag, LabelledLine, ReviewStatus, Rule, Segment, Speaker, ToneModelVersion
 
 logger = logging.getLogger(__name__)
+RETRAIN_C_GRID = C_GRID
 
 _lock = threading.Lock()
 _cache: dict[str, ToneModel] = {}
@@ -134,7 +135,8 @@ def training_sets(seed: int = 0) -> tuple[list[Example], list[Example], list[Exa
     repo = Path(settings.BASE_DIR)
     train = load_split("train") + extra_training(shared_data_dir(), repo) + reviewer_examples()
     validation = load_split("validation") + extra_validation(shared_data_dir())
-    return list(with_asr_variants(train, seed)), validation, load_split("test")
+    # both are trained on (tone.training.fit_cv holds each writer out in turn); the test split never
+    return list(with_asr_variants(train, seed)), list(with_asr_variants(validation, seed + 1)), load_split("test")
 
 
 # --- retraining ------------------------------------------------------------------------------------
@@ -169,10 +171,10 @@ def tone_model_train(*, actor=None, seed: int = 0, dry_run: bool = False) -> Tra
     rules = [rule.to_spec() for rule in Rule.objects.filter(is_active=True).order_by("id")] or load_starter_rules()
     kiwi = get_kiwi()
     sources: dict[str, int] = {}
-    for e in train:
+    for e in train + validation:
         key = e.source.split(":")[0]
         sources[key] = sources.get(key, 0) + 1
-    result = fit(rules, train, validation, seed=seed, kiwi=kiwi, meta={"sources": sources})
+    result = fit_cv(rules, train + validation, seed=seed, kiwi=kiwi, c_grid=RETRAIN_C_GRID, meta={"sources": sources})
     candidate = result.model
     candidate_scores = evaluate(Analyzer(rules, kiwi=kiwi, model=candidate), test)
     digest, current = active_model()
