@@ -17,3 +17,17 @@ def test_seed_demo_creates_a_believable_month_once(db):
     call_command("seed_demo", stdout=StringIO())
     assert Call.objects.count() == count
     assert User.objects.get(username="agent.kim").check_password("motcoach-demo")
+
+
+def test_the_demo_flags_only_real_abuse_and_never_charges_an_agent_with_a_customers_words(db):
+    from calls.models import Flag, Notification
+    from calls.selectors import AGENT_FLAGS
+
+    call_command("seed_demo", stdout=StringIO())
+    abuse = Flag.objects.filter(category="abuse").select_related("segment")
+    assert abuse.exists()
+    assert all(("잘리고" in f.segment.text or "씨발" in f.segment.text) for f in abuse), [f.excerpt for f in abuse]
+    friendly = Flag.objects.filter(speaker="customer", segment__text__contains="손주")
+    assert not friendly.exists() and not Flag.objects.filter(segment__text__contains="아가씨").exists()
+    assert not Flag.objects.filter(AGENT_FLAGS).exclude(speaker="agent").exists()
+    assert all("잘리고" in n.message or "씨발" in n.message for n in Notification.objects.all())
