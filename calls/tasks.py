@@ -42,8 +42,11 @@ def whisper_preload(**kwargs) -> None:
     except Exception:  # the transcription stage will fail the recording with the reason
         logger.exception("Whisper model could not be loaded")
     from tone import get_kiwi
+    from tone.model import shipped_model
 
     get_kiwi()  # the analysis stage's morphological analyser, likewise loaded once per process
+    if settings.TONE_MODEL_ENABLED:
+        shipped_model()  # ~0.1 s; a retrained version from the database loads on first analysis
 
 
 def _run_stage(stage, recording_id: int) -> int:

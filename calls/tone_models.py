@@ -23,7 +23,7 @@ from django.db.models import Max
 from tone import load_starter_rules
 from tone.corpus import Example, categories_for, extra_training, extra_validation, load_split, with_asr_variants
 from tone.engine import Analyzer
-from tone.model import SHIPPED_MODEL_PATH, ToneModel, model_digest
+from tone.model import SHIPPED_MODEL_PATH, ToneModel, model_digest, shipped_model
 from tone.morph import get_kiwi
 from tone.training import C_GRID, Scores, evaluate, fit_cv, prf
 
@@ -63,8 +63,7 @@ def active_model() -> tuple[str, ToneModel | None]:
             model = _cache.get(digest)
             if model is None:
                 row = ToneModelVersion.objects.filter(digest=digest).values_list("blob", flat=True).first()
-                data = bytes(row) if row is not None else SHIPPED_MODEL_PATH.read_bytes()
-                model = ToneModel.from_bytes(data)
+                model = ToneModel.from_bytes(bytes(row)) if row is not None else shipped_model()
                 _cache.clear()  # one model per process is enough
                 _cache[digest] = model
     return digest, model
