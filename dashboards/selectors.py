@@ -284,6 +284,7 @@ def abuse_incidents(scope: Scope, limit: int = 10) -> list[Flag]:
     return list(
         scope.flags()
         .filter(category=Category.ABUSE)
+        .exclude(review_status=ReviewStatus.DISMISSED)  # a reviewer said it was no abuse
         .select_related("agent", "segment")
         .order_by("-call_started_at", "-id")[:limit]
     )

@@ -170,3 +170,61 @@ def test_search_reindex_command_indexes_missing_calls_only(world):
     assert SegmentIndex.objects.filter(call=world.call_a2).count() == len(RUDE_CALL)
     call_command("search_reindex", stdout=out)
     assert "indexed 0 calls" in out.getvalue()
+
+
+def test_a_customers_swearing_counts_on_no_screen_that_shows_an_agents_rate(client, world):
+    """The customer swears and abuses; the agent is polite. Every rate, list and export says 0 for her."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from calls.models import Flag
+    from coaching.selectors import agent_rate
+
+    transcript_for(
+        world.call_a,
+        [
+            ("agent", 0.0, 3.0, "안녕하십니까 고객님 무엇을 도와드릴까요"),
+            ("customer", 3.5, 6.0, "씨발 이게 몇 번째야 니가 뭔데 안 된다 그래"),
+            ("agent", 6.5, 9.0, "불편을 드려 죄송합니다 바로 확인해 드리겠습니다"),
+        ],
+    )
+    call_analyse(world.call_a.pk)
+    call_index(world.call_a.pk)
+    customer_flags = Flag.objects.filter(call=world.call_a, speaker="customer")
+    assert {"profanity", "abuse"} <= set(customer_flags.values_list("category", flat=True))
+    assert not Flag.objects.filter(call=world.call_a, speaker="agent").exists()
+
+    client.force_login(world.supervisor_a)
+    team = client.get(reverse("dashboards:team")).context
+    row = next(r for r in team["agents"] if r["agent_id"] == world.agent_a.pk)
+    assert row["flags"] == 0 and row["per100"] == 0
+    assert team["totals"]["flagged"] == 0
+    assert sum(w["flags"] for w in team["weeks"]) == 0 and sum(w["abuse"] for w in team["weeks"]) >= 1
+    by_category = {c["category"]: c["count"] for c in team["categories"]}
+    assert by_category["profanity"] == 0 and by_category["abuse"] >= 1  # abuse shown as the customer's
+    assert [f.speaker for f in team["abuse"]] and all(f.speaker == "customer" for f in team["abuse"])
+    flagged = client.get(reverse("dashboards:search"), {"flagged": "1"}).context
+    assert not list(flagged["results"].rows)
+
+    client.force_login(world.agent_a)
+    mine = client.get(reverse("dashboards:agent")).context
+    assert list(mine["flags"]) == []  # "moments to improve": none of the customer's words
+    now = timezone.now()
+    assert agent_rate(world.agent_a, ["profanity"], now - timedelta(days=30), now + timedelta(hours=1)).flags == 0
+
+    client.force_login(world.supervisor_a)
+    export = client.get(reverse("dashboards:export"), {"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    exported = next(r for r in rows if int(r["call_id"]) == world.call_a.pk)
+    assert exported["agent_flag_count"] == "0" and exported["agent_flags_profanity"] == "0"
+    assert int(exported["customer_profanity"]) >= 1 and int(exported["customer_abuse"]) >= 1
+
+
+def test_a_dismissed_abuse_flag_leaves_the_abuse_panel(client, world, flagged_call):
+    from calls.models import Flag
+
+    client.force_login(world.supervisor_a)
+    assert client.get(reverse("dashboards:team")).context["abuse"]
+    Flag.objects.filter(call=flagged_call, category="abuse").update(review_status="dismissed")
+    assert client.get(reverse("dashboards:team")).context["abuse"] == []
