@@ -9,8 +9,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from . import morph
-from .features import CHAR_DROP, coarse_tag, line_features
+from .features import CHAR_DROP, CHAR_NGRAMS, coarse_tag, line_features
 from .model import CATEGORY_SPEAKERS, ToneModel
 from .patterns import CompiledPattern, PatternError, compile_pattern
 from .rules import FlagHit, RuleSpec
@@ -84,6 +86,8 @@ class Analyzer:
         # cannot know how far to trust it, and a trainer's new rule must work at once.
         known = (model.meta.get("rules") or {}) if model is not None else {}
         self._unjudged = {spec.code for spec in self.rules if known.get(spec.code) != rule_fingerprint(spec)}
+        if model is not None:
+            self._threshold_row = np.array([model.threshold(c) for c in model.categories], dtype=np.float32)
 
     def analyze(self, text: str, speaker: str, context: str | None = None) -> list[FlagHit]:
         return self.analyze_many([(text, speaker, context)])[0]
@@ -95,9 +99,11 @@ class Analyzer:
             return [dedupe(hits, t) for hits, (t, _, _) in zip(rule_hits, rows, strict=True)]
         feats = self._features(rows, utts, rule_hits)
         probs = self.model.probabilities(feats)
+        # Most lines are clean: no category over its threshold and no rule the model cannot judge.
+        over = (probs >= self._threshold_row).any(axis=1)
         return [
-            self._combine(utts[t], speaker, hits, f, p)
-            for (t, speaker, _), hits, f, p in zip(rows, rule_hits, feats, probs, strict=True)
+            self._combine(utts[t], speaker, hits, f, p) if hot or any(h.rule in self._unjudged for h in hits) else []
+            for (t, speaker, _), hits, f, p, hot in zip(rows, rule_hits, feats, probs, over, strict=True)
         ]
 
     def featurize(self, items: Iterable[tuple[str, str, str | None]], with_rules: bool = True) -> list[list[str]]:
@@ -223,7 +229,7 @@ def token_contributions(utt: morph.Utterance, contrib: dict[str, float]) -> dict
     per_char = [0.0] * (len(utt.text) + 1)
     keep = [i for i, ch in enumerate(utt.text) if ch.translate(CHAR_DROP)]
     compact = "".join(utt.text[i] for i in keep)
-    for n in (2, 3, 4):
+    for n in CHAR_NGRAMS:
         for i in range(len(compact) - n + 1):
             w = contrib.get("c:" + compact[i : i + n])
             if w:

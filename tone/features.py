@@ -4,7 +4,7 @@ Everything here reads the `Utterance` the rules already built, so the model cost
 tokenisation. A line becomes a list of feature strings:
 
 - `m:` morphemes (normalised form/coarse tag) and `b:` morpheme bigrams — the words and grammar;
-- `c:` character 2–4-grams of the text with spaces and punctuation removed, so an ASR spacing
+- `c:` character 3–4-grams of the text with spaces and punctuation removed, so an ASR spacing
   slip ("안되는거예요" vs "안 되는 거예요") or a misspelling still shares most features;
 - `e:` how each sentence ends (last ending, last two morphemes), `lv:` the speech level
   (banmal/polite/mixed, from speech_level), `q` a question, `lex:` swear/insult lexicon hits;
@@ -27,6 +27,7 @@ from . import lexicon, speech_level
 from .morph import Sentence, Utterance
 
 N_FEATURES = 2**18
+CHAR_NGRAMS = (3, 4)
 
 # Tags whose morphemes carry little: punctuation, symbols, foreign, numbers.
 _SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SH", "SL", "SN", "SB", "UN", "W_SERIAL"})
@@ -90,7 +91,7 @@ def line_features(
     feats.extend("w:" + w for w in words)
     feats.extend(f"wb:{a}|{b}" for a, b in zip(words, words[1:], strict=False))
     compact = utt.text.translate(CHAR_DROP)
-    for n in (2, 3, 4):
+    for n in CHAR_NGRAMS:
         feats.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
     for name in ("swear", "insult", "slur"):
         if lexicon.utterance_spans(utt, name):

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,20 +56,29 @@ def feature_index(feature: str) -> int:
 def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR parts (indptr, indices, values) of the hashed rows: log-scaled counts, L2-normalised,
     so long lines do not outvote short ones. Plain numpy: the worker needs no scikit-learn."""
+    cache = _index_cache
     indptr = [0]
     indices: list[int] = []
-    values: list[float] = []
+    counts: list[int] = []
     for feats in feature_lists:
-        counts: dict[int, int] = {}
-        for f in feats:
-            i = feature_index(f)
-            counts[i] = counts.get(i, 0) + 1
-        row = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-        norm = float(np.sqrt((row * row).sum())) or 1.0
-        indices.extend(counts)
-        values.extend((row / norm).tolist())
+        row: dict[int, int] = {}
+        for f, c in Counter(feats).items():
+            i = cache.get(f)
+            if i is None:
+                i = feature_index(f)
+            row[i] = row.get(i, 0) + c
+        indices.extend(row)
+        counts.extend(row.values())
         indptr.append(len(indices))
-    return np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64), np.asarray(values, np.float32)
+    ptr = np.asarray(indptr, dtype=np.int64)
+    values = np.log1p(np.asarray(counts, dtype=np.float32))
+    lengths = np.diff(ptr)
+    nonempty = lengths > 0
+    norms = np.ones(len(lengths), dtype=np.float32)
+    if values.size:
+        norms[nonempty] = np.sqrt(np.add.reduceat(values * values, ptr[:-1][nonempty]))
+    values /= np.repeat(norms, lengths)
+    return ptr, np.asarray(indices, dtype=np.int64), values
 
 
 def vectorize(feature_lists: Sequence[Sequence[str]]) -> Any:

@@ -13,6 +13,7 @@ precision first (see choose_threshold): the best F1 among thresholds that flag f
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,11 +156,15 @@ def fit(
 
 
 def writer_of(example: Example) -> str:
-    """The fold an example is held out in: its corpus writer, 'curse' for the curse set, or ''
-    (always trained on: the development sets, reviewers' verdicts, trainers' lines)."""
+    """The fold an example is held out in: its corpus writer; for the curse set's anonymous
+    comments one of four hash folds (so their held-out scores come from a model that has seen
+    other such comments, as the final one has); '' for rows always trained on (the development
+    sets, reviewers' verdicts, trainers' lines)."""
     if example.source.startswith("corpus:"):
         return example.source.split(":")[1].split("_")[0]
-    return "curse" if example.source == "curse" else ""
+    if example.source == "curse":
+        return f"curse{zlib.crc32(example.text.encode()) % 4}"
+    return ""
 
 
 def fit_cv(
@@ -228,7 +233,7 @@ def fit_cv(
         bias[col] = clf.intercept_[0]
         chosen_c[category] = c
         candidates[category] = (scored, y, oof, t)
-    in_corpus = original & (groups != "") & (groups != "curse")
+    in_corpus = original & (groups != "") & ~np.char.startswith(groups.astype(str), "curse")
     for category, (scored, y, oof, t) in candidates.items():
         thresholds[category] = round(t, 4)
         pred = oof[scored] >= t
