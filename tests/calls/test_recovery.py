@@ -19,6 +19,10 @@ from dashboards.models import SegmentIndex
 from dashboards.services import call_index
 from tests.factories import transcript_for
 
+# SERIALIZED: every transactional test in the suite restores the data migrations' rows
+# (serialized_rollback). One that does not lets its flush re-create the content types, and the
+# next serialized test's restore then inserts them again (a duplicate key at set-up).
+
 
 def _upload(api, path: Path, **fields):
     return api.post(
@@ -117,7 +121,9 @@ def test_dispatching_twice_sends_each_message_once(world, broker, django_capture
     assert broker.sent == [{"call_ids": [1, 2]}, {"call_ids": [3]}]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as every transactional test here: see test_pipeline_worker
 def test_a_failure_after_commit_does_not_delete_the_file_of_a_committed_row(world, audio_factory, monkeypatch):
     # Whatever goes wrong after the row is committed (here: the after-commit send itself), a row
     # never loses its file. Real commits: the callback runs inside recording_create_with_call.
@@ -271,7 +277,9 @@ def test_a_stuck_recording_shows_a_retry_button_on_the_call_page(
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite has one writer at a time: the racers cannot all pass the check"
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as every transactional test here: see test_pipeline_worker
 def test_the_same_new_file_uploaded_at_once_gives_one_201_and_409s_naming_the_call(
     world, audio_factory, monkeypatch, broker
 ):
@@ -315,7 +323,9 @@ def test_the_same_new_file_uploaded_at_once_gives_one_201_and_409s_naming_the_ca
     assert Recording.objects.count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # as every transactional test here: see test_pipeline_worker
 def test_indexing_one_call_from_many_threads_at_once_keeps_one_row_per_segment(world):
     transcript_for(world.call_a, [("agent", n, n + 1.0, f"안녕하세요 고객님 {n}번 문의") for n in range(30)])
     errors = []
