@@ -85,8 +85,8 @@ def setup_django() -> None:
 def bare_seconds(path: Path, repeat: int) -> tuple[float, int]:
     from faster_whisper import WhisperModel, decode_audio
 
-    from calls.transcription import whisper_kwargs
     from calls.transcription_setup import transcription_options_for
+    from speech.transcription import whisper_kwargs
 
     options = transcription_options_for()
     model = WhisperModel(

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ChannelLayout
+from speech.audio import AudioRejected, probe_audio
+from speech.transcription import transcribe_file
 
-from .audio import AudioRejected, probe_audio
 from .models import Recording, RecordingStatus, Segment, Transcript
-from .transcription import transcribe_file
 from .transcription_setup import transcription_options_for
 
 logger = logging.getLogger(__name__)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .transcription import TranscriptionOptions
-from .whisper_model import resolve_model_dir
+from speech.model_files import resolve_model_dir
+from speech.transcription import TranscriptionOptions
 
 
 def whisper_model_dir() -> Path:

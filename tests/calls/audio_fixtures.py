@@ -294,6 +294,18 @@ class AudioFactory:
             lambda out: _sox("-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0", "0"),
         )
 
+    def wav_with_zero_bits_per_sample(self) -> Path:
+        """A PCM WAV whose fmt chunk says 0 bits per sample: FFmpeg opens no decoder for it."""
+        source = self.tone(1.0)
+
+        def build(out: Path) -> None:
+            data = bytearray(source.read_bytes())
+            assert data[36:40] == b"data" and data[12:16] == b"fmt "  # sox writes a plain 44-byte header
+            data[34:36] = b"\x00\x00"
+            out.write_bytes(bytes(data))
+
+        return self._cached("zero-bits-per-sample.wav", build)
+
     def video_only(self, suffix: str = "mp4") -> Path:
         return self._cached(
             f"video-only.{suffix}",

@@ -9,7 +9,7 @@ from django.utils import translation
 from calls import pipeline
 from calls.models import Recording, Segment, Transcript
 from calls.recordings import recording_create, recording_retry
-from calls.transcription import set_engine_for_tests
+from speech.transcription import set_engine_for_tests
 from tests.calls.fakes import FakeEngine
 
 

@@ -5,9 +5,9 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from calls.audio import AudioRejected, probe_audio
-from calls.transcription import transcribe_file
 from calls.transcription_setup import transcription_options_for
+from speech.audio import AudioRejected, probe_audio
+from speech.transcription import transcribe_file
 
 
 class Command(BaseCommand):

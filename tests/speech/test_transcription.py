@@ -11,9 +11,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calls import transcription
-from calls.audio import AudioRejected, decode_channels
-from calls.transcription import (
+from speech import transcription
+from speech.audio import AudioRejected, decode_channels
+from speech.model_files import (
+    BUNDLED_MODEL_SHA256,
+    MARKER_FILENAME,
+    ModelIntegrityError,
+    ModelSource,
+    ModelUnavailableError,
+    ensure_bundled_model,
+    resolve_model_dir,
+)
+from speech.transcription import (
     Segment,
     TranscriptionOptions,
     WhisperEngine,
@@ -24,15 +33,6 @@ from calls.transcription import (
     transcribe_audio,
     transcribe_file,
     whisper_kwargs,
-)
-from calls.whisper_model import (
-    BUNDLED_MODEL_SHA256,
-    MARKER_FILENAME,
-    ModelIntegrityError,
-    ModelSource,
-    ModelUnavailableError,
-    ensure_bundled_model,
-    resolve_model_dir,
 )
 from tests.calls.audio_fixtures import AudioFactory
 
@@ -373,7 +373,7 @@ def test_a_second_call_does_not_rehash_or_rewrite_the_model(tmp_path: Path, monk
     target = ensure_bundled_model(tmp_path / "model", source=source)
     before = (target / "model.bin").stat().st_mtime_ns
 
-    from calls import whisper_model
+    from speech import model_files as whisper_model
 
     monkeypatch.setattr(whisper_model, "_join_parts", lambda *a: pytest.fail("model was rebuilt"))
     ensure_bundled_model(target, source=source)

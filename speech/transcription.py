@@ -43,7 +43,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from calls.audio import ANALYSIS_SAMPLE_RATE, AudioRejected, decode_channels
+from speech.audio import ANALYSIS_SAMPLE_RATE, AudioRejected, decode_channels
 
 __all__ = [
     "Engine",
