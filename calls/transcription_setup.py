@@ -26,5 +26,6 @@ def transcription_options_for(call=None, *, language: str | None = None) -> Tran
         beam_size=settings.WHISPER_BEAM_SIZE,
         language=language or settings.WHISPER_LANGUAGE or None,
         cpu_threads=settings.WHISPER_CPU_THREADS,
+        batch_size=settings.WHISPER_BATCH_SIZE,
         hotwords=tuple(dict.fromkeys(hotwords)),
     )
