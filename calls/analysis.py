@@ -33,9 +33,13 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
         return None
     segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
     key, analyzer = get_analyzer()
-    hits_per_segment = analyzer.analyze_many((seg.text, seg.speaker) for seg in segments)
+    # A mono call whose agent we could not pick out is analysed as if nobody were known (profanity
+    # only, no agent scoring); its page says so and a reviewer can settle the speakers.
+    uncertain = {r.transcript.pk for r in call.recordings.filter(transcript__isnull=False) if r.speakers_uncertain}
+    spoken_by = {seg.pk: "unknown" if seg.transcript_id in uncertain else seg.speaker for seg in segments}
+    hits_per_segment = analyzer.analyze_many((seg.text, spoken_by[seg.pk]) for seg in segments)
     stereo = call.recordings.exclude(channel_layout="mono").exists()
-    rows = [{"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text} for s in segments]
+    rows = [{"speaker": spoken_by[s.pk], "start": s.start, "end": s.end, "text": s.text} for s in segments]
     rules = {rule.code: rule for rule in Rule.objects.all()}
 
     with transaction.atomic():
@@ -56,7 +60,7 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                     agent_id=call.agent_id,
                     team_id=call.team_id,
                     call_started_at=call.started_at,
-                    speaker=segment.speaker,
+                    speaker=spoken_by[segment.pk],
                     category=hit.category,
                     severity=hit.severity,
                     start=hit.start,

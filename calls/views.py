@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,7 @@ from .filters import CallFilter
 from .forms import CallForm
 from .policies import can_change_call, can_log_calls
 from .recordings import recording_retry
-from .review import call_review_context
+from .review import call_review_context, call_speakers_set, can_review_call
 from .selectors import (
     agent_daily_progress,
     agent_recent_calls,
@@ -83,9 +84,26 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": can_change_call(request.user, call),
             "recordings": recordings,
             "segments": segments,
+            "speakers_uncertain": any(r.speakers_uncertain for r in recordings),
+            "speakers_guessed": any(r.speaker_confidence is not None for r in recordings),
             **call_review_context(request.user, call, segments),
         },
     )
+
+
+@login_required
+@require_POST
+def call_speakers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Swap or confirm the call's speakers (reviewers only); the call is re-analysed."""
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    if not can_review_call(request.user, call):
+        raise PermissionDenied
+    try:
+        call_speakers_set(actor=request.user, call=call, action=request.POST.get("action", ""))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    messages.success(request, _("Speakers saved; the call is being analysed again."))
+    return redirect(reverse("calls:detail", args=[call.pk]) + "#transcript")
 
 
 @login_required
