@@ -209,6 +209,17 @@ def attribution_share(rows: list[dict], turns: list[Turn]) -> float:
     return right / sum(t.end - t.start for t in turns)
 
 
+def covered_share(rows: list[dict], turns: list[Turn]) -> float:
+    """Share of the true speech time that some stored segment covers, whoever it is given to."""
+    covered = sum(
+        min(r["end"], t.end) - max(r["start"], t.start)
+        for r in rows
+        for t in turns
+        if r["start"] < t.end and t.start < r["end"]
+    )
+    return covered / sum(t.end - t.start for t in turns)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=4.0)
@@ -245,11 +256,12 @@ def main() -> int:
     print(f"worker peak memory                {peak:7.0f} MB (target <= 1536 MB)")
     if mono_result:
         mono_s, mono_rows, recording = mono_result
-        share = attribution_share(mono_rows, turns)
+        share, covered = attribution_share(mono_rows, turns), covered_share(mono_rows, turns)
         state = "uncertain, not scored" if recording.speakers_uncertain else "scored"
         print(
-            f"mono mix-down: {mono_s:.1f} s, speech time attributed right {share:.0%} (target >= 85%), "
-            f"speaker confidence {recording.speaker_confidence} -> {state}"
+            f"mono mix-down: {mono_s:.1f} s; of all true speech time {share:.0%} attributed to the right speaker "
+            f"(target >= 85%), {covered:.0%} covered by the transcript, so {share / covered:.0%} of the "
+            f"transcribed speech is attributed right; speaker confidence {recording.speaker_confidence} -> {state}"
         )
     return 0
 

@@ -76,6 +76,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     recordings = list(call.recordings.all())
     segments = list(call_segments(call))
+    review = call_review_context(request.user, call, segments)
     return render(
         request,
         "calls/call_detail.html",
@@ -86,9 +87,28 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "segments": segments,
             "speakers_uncertain": any(r.speakers_uncertain for r in recordings),
             "speakers_guessed": any(r.speaker_confidence is not None for r in recordings),
-            **call_review_context(request.user, call, segments),
+            "timeline": _timeline(segments, review["flags"]),
+            **review,
         },
     )
+
+
+def _timeline(segments: list, flags: list) -> dict:
+    """Both speakers' turns and the flags as positions (percent of the call) for the timeline strip."""
+    end = max((s.end for s in segments), default=0.0)
+    if end <= 0:
+        return {}
+
+    def pct(seconds: float) -> float:
+        return round(100 * max(0.0, seconds) / end, 3)
+
+    lanes = {"agent": [], "customer": [], "unknown": []}
+    for segment in segments:
+        lanes.setdefault(segment.speaker, []).append(
+            {"segment": segment, "left": pct(segment.start), "width": max(pct(segment.end - segment.start), 0.15)}
+        )
+    markers = [{"flag": flag, "left": pct(flag.seg.start)} for flag in flags if getattr(flag, "seg", None) is not None]
+    return {"end": round(end, 1), "lanes": [(name, turns) for name, turns in lanes.items() if turns], "flags": markers}
 
 
 @login_required

@@ -234,8 +234,9 @@ WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="int8")
 WHISPER_BEAM_SIZE = env.int("WHISPER_BEAM_SIZE", default=5)
 WHISPER_LANGUAGE = env.str("WHISPER_LANGUAGE", default="ko")
 WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=0)
-# Speech chunks decoded together by faster-whisper's batched pipeline (0 = one window at a time).
-WHISPER_BATCH_SIZE = env.int("WHISPER_BATCH_SIZE", default=8)
+# Whisper windows decoded together (0 = one at a time, as bare faster-whisper). Each window of the
+# batch holds its own 1500x1500 attention maps: 4 keeps a base-model worker under 1.5 GB.
+WHISPER_BATCH_SIZE = env.int("WHISPER_BATCH_SIZE", default=4)
 # Mono calls: below this confidence in who is the agent (speech.speakers), the call is not scored
 # for the agent and its page says the speakers are uncertain.
 SPEAKER_CONFIDENCE_THRESHOLD = env.float("SPEAKER_CONFIDENCE_THRESHOLD", default=0.5)

@@ -28,7 +28,7 @@ SPACER_S = 1.0
 # Whisper (base at least) often stops decoding after a few separate utterances in one window, and
 # more so with a prompt (hotwords); what it skips must be decoded again, which costs more than a
 # few extra windows up front.
-MAX_PIECES = 4
+MAX_PIECES = 6
 
 
 @dataclass(frozen=True)
@@ -117,20 +117,22 @@ def pack(
     position = 0  # samples
     for track, (audio, spans) in enumerate(zip(tracks, stretches, strict=True)):
         window_start: int | None = None
+        in_window = 0
         for start, end in spans:
             first, last = int(start * sample_rate), min(len(audio), int(end * sample_rate))
             if last <= first:
                 continue
             length = last - first
-            full = pieces and pieces[-1].window == len(windows) and _count(pieces, len(windows)) >= max_pieces
-            if window_start is not None and (
-                full or (position + len(spacer) + length - window_start) > window_s * sample_rate
-            ):
+            too_long = (
+                window_start is not None and position + len(spacer) + length - window_start > window_s * sample_rate
+            )
+            if window_start is not None and (in_window >= max_pieces or too_long):
                 windows.append((window_start / sample_rate, position / sample_rate))
                 window_tracks.append(track)
                 window_start = None
             if window_start is None:
                 window_start = position
+                in_window = 0
             else:
                 parts.append(spacer)
                 position += len(spacer)
@@ -145,12 +147,9 @@ def pack(
                 )
             )
             position += length
+            in_window += 1
         if window_start is not None:
             windows.append((window_start / sample_rate, position / sample_rate))
             window_tracks.append(track)
     audio = np.concatenate(parts).astype(np.float32, copy=False) if parts else np.zeros(0, dtype=np.float32)
     return Packed(audio=audio, windows=windows, window_tracks=window_tracks, pieces=pieces)
-
-
-def _count(pieces: list[Piece], window: int) -> int:
-    return sum(1 for p in reversed(pieces) if p.window == window)

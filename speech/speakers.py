@@ -169,7 +169,7 @@ def _long_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 def cluster_two(features: np.ndarray, *, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """Split rows into two clusters (2-means on standardised features); labels and silhouette.
 
-    Deterministic: starts from the two rows farthest apart. The silhouette (-1..1) says how
+    Deterministic: starts from the two ends of the first principal component. The silhouette (-1..1) says how
     clearly the rows fall into two groups; fewer than 3 rows, or identical ones, give 0.
     """
     count = len(features)
@@ -180,10 +180,18 @@ def cluster_two(features: np.ndarray, *, weights: np.ndarray | None = None) -> t
     if weights is not None:
         x = x * weights
     distances = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=2)
-    a, b = np.unravel_index(np.argmax(distances), distances.shape)
-    if distances[a, b] <= 1e-9:
+    if distances.max() <= 1e-9:
         return np.zeros(count, dtype=int), 0.0
-    centres = np.stack([x[a], x[b]])
+    # Start from the two ends of the main axis of variation (the lower and upper quarters along
+    # the first principal component): one odd segment cannot become a cluster of its own, as it
+    # can when starting from the farthest pair.
+    centred = x - x.mean(axis=0)
+    axis = np.linalg.svd(centred, full_matrices=False)[2][0]
+    position = centred @ axis
+    low, high = np.percentile(position, 25), np.percentile(position, 75)
+    if high <= low:
+        low = high = float(np.median(position))
+    centres = np.stack([x[position <= low].mean(axis=0), x[position >= high].mean(axis=0)])
     labels = np.zeros(count, dtype=int)
     for _ in range(50):
         new = np.argmin(np.linalg.norm(x[:, None, :] - centres[None, :, :], axis=2), axis=1)
@@ -269,6 +277,11 @@ def _attribute(
     features = np.stack(
         [voice_features(audio[int(s.start * sample_rate) : int(s.end * sample_rate)], sample_rate) for s in segs]
     )
+    # No voiced frame found (a breath, a click): give it the typical pitch rather than a value
+    # that would make it an outlier of its own.
+    voiced = features[:, -1] > 0
+    if voiced.any():
+        features[~voiced, -1] = float(np.median(features[voiced, -1]))
     durations = np.array([s.end - s.start for s in segs])
     usable = durations >= MIN_VOICE_S
     labels = np.zeros(len(segs), dtype=int)

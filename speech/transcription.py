@@ -100,9 +100,9 @@ CUT_SEARCH_S = 30.0
 BATCHED_BEAM_SIZE = 1
 # Share of a batched call's progress reported during the first pass (the repairs take the rest).
 PASS1_SHARE = 0.8
-# Stretches per window in the repair rounds for speech the first pass left undecoded (packing
-# them again loses as much again; alone, Whisper decodes them).
-REPAIR_PIECES = (1,)
+# Stretches per window in the repair rounds for speech the first pass left undecoded: fewer per
+# window each round (alone in its window, Whisper decodes a stretch it skipped among others).
+REPAIR_PIECES = (3, 1)
 # Korean is spoken at 5-8 syllables a second; text mapped to less time than this per character
 # lost its timing.
 COLLAPSED_S_PER_CHAR = 0.03
@@ -128,7 +128,7 @@ class TranscriptionOptions:
     word_timestamps: bool = True
     # Speech chunks (VAD-cut, packed into 30 s windows) decoded together; 0 or 1 decodes the
     # windows one after another as bare faster-whisper does.
-    batch_size: int = 8
+    batch_size: int = 4
 
     def __post_init__(self) -> None:
         # Accept a list from settings but keep the dataclass hashable.
@@ -217,7 +217,7 @@ class WhisperEngine:
         See ``speech.batching``. Then two repairs for what batching loses against bare Whisper:
 
         1. Speech the VAD heard but no decoded word covers (Whisper ended a window early) is
-           decoded again, each stretch alone in its window, all in one batch.
+           decoded again, three stretches to a window, then what is still missing alone.
         2. The batched pipeline decodes at temperature 0 only; where that looped, the stretch is
            decoded again the sequential way, whose temperature fallback usually recovers it.
         """
@@ -238,16 +238,22 @@ class WhisperEngine:
             "beam_size": BATCHED_BEAM_SIZE,
         }
         clock = time.perf_counter()
-        stretches = [_speech_stretches(audio) for audio in tracks]
+        # Stretches (chunks joined across pauses shorter than a turn break) are what is packed;
+        # coverage is checked per chunk, since on one channel a stretch may hold two turns.
+        chunks = [_speech_chunks(audio) for audio in tracks]
+        stretches = [join_stretches(c, max_pause_s=MAX_PAUSE_S) for c in chunks]
         decoded = self._decode_packed(pipeline, kwargs, tracks, stretches, MAX_PIECES, progress)
         timings: dict[str, float] = {"pass1_s": time.perf_counter() - clock}
         clock = time.perf_counter()
         for round_, max_pieces in enumerate(REPAIR_PIECES, start=1):
-            missed = [_uncovered(spans, segments) for spans, segments in zip(stretches, decoded, strict=True)]
+            missed = [_uncovered(spans, segments) for spans, segments in zip(chunks, decoded, strict=True)]
             timings[f"missed{round_}"] = sum(len(m) for m in missed)
             if not any(missed):
                 break
-            again = self._decode_packed(pipeline, kwargs, tracks, missed, max_pieces, None)
+            # The last round gets the configured beam: what is still undecoded by then is hard,
+            # and there is little of it.
+            beam = options.beam_size if round_ == len(REPAIR_PIECES) else BATCHED_BEAM_SIZE
+            again = self._decode_packed(pipeline, {**kwargs, "beam_size": beam}, tracks, missed, max_pieces, None)
             for segments, found in zip(decoded, again, strict=True):
                 segments += found
         timings["retried"] = 0
@@ -321,15 +327,14 @@ def _needs_fallback(seg: Segment) -> bool:
     return too_repetitive or _has_internal_loop(_normalise(seg.text))
 
 
-def _speech_stretches(audio: np.ndarray) -> list[tuple[float, float]]:
-    """The VAD's speech, joined across pauses shorter than a turn break, cut to fit one window."""
+def _speech_chunks(audio: np.ndarray) -> list[tuple[float, float]]:
+    """The VAD's speech chunks (seconds), none longer than a window."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     chunks = get_speech_timestamps(
         audio, VadOptions(min_silence_duration_ms=160, speech_pad_ms=200, max_speech_duration_s=MAX_STRETCH_S)
     )
-    rate = ANALYSIS_SAMPLE_RATE
-    return join_stretches([(c["start"] / rate, c["end"] / rate) for c in chunks], max_pause_s=MAX_PAUSE_S)
+    return [(c["start"] / ANALYSIS_SAMPLE_RATE, c["end"] / ANALYSIS_SAMPLE_RATE) for c in chunks]
 
 
 def _collapsed(seg: Segment) -> bool:

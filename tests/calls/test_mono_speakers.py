@@ -135,3 +135,20 @@ def test_only_reviewers_of_the_call_may_swap_its_speakers(world, client, role, s
 def test_an_unknown_speaker_action_is_a_400(world, client):
     client.force_login(world.supervisor_a)
     assert client.post(f"/calls/{world.call_a.pk}/speakers/", {"action": "shuffle"}).status_code == 400
+
+
+def test_the_call_page_draws_both_speakers_turns_and_the_flags_on_a_timeline(world, client):
+    from calls.analysis import call_analyse
+    from tests.factories import RUDE_CALL, transcript_for
+
+    transcript_for(world.call_a, RUDE_CALL)
+    call_analyse(world.call_a.pk)
+    client.force_login(world.supervisor_a)
+
+    page = client.get(f"/calls/{world.call_a.pk}/").content.decode()
+
+    assert 'id="timeline"' in page
+    assert page.count("timeline-turn") == len(RUDE_CALL)
+    assert page.count('class="seek timeline-flag') == Flag.objects.filter(call=world.call_a).count() > 0
+    assert 'data-seek="20.00"' in page  # the last agent turn, at 20 s of 22 s
+    assert "left: 90.909%" in page

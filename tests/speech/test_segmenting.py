@@ -91,3 +91,11 @@ def test_a_window_never_holds_more_than_thirty_seconds() -> None:
     packed = pack([audio], [spans], sample_rate=SR)
     assert len(packed.windows) > 1 and all(b - a <= 29.5 for a, b in packed.windows)
     assert len(packed.pieces) == len(spans)
+
+
+def test_a_window_holds_at_most_max_pieces_stretches() -> None:
+    audio = np.ones(60 * SR, np.float32)
+    spans = [(t, t + 1.0) for t in range(0, 50, 5)]
+    packed = pack([audio], [spans], sample_rate=SR, max_pieces=3)
+    per_window = [sum(1 for p in packed.pieces if p.window == w) for w in range(len(packed.windows))]
+    assert per_window == [3, 3, 3, 1]
