@@ -101,14 +101,17 @@ def _piece(segment: Segment, words: list[dict[str, Any]]) -> Segment | None:
 # AUDIBLE_DB of the channel's loud speech (its 95th-percentile frame).
 FRAME_S = 0.02
 AUDIBLE_DB = 30.0
+MAX_EXTEND_S = 0.4
 
 
 def tighten_to_sound(segments: Iterable[Segment], audio: np.ndarray, sample_rate: int) -> list[Segment]:
-    """Each segment's edges moved inwards onto audible sound in ``audio`` (its own channel).
+    """Each segment's edges moved onto audible sound in ``audio`` (its own channel).
 
     Whisper's word timings are loose at a turn's edges (the first word often "starts" a few
     hundred ms early, in the silence the VAD padded in), which is enough to show overtalk between
-    two sides that never overlapped. Only shrinks; a segment with no audible frame is left alone.
+    two sides that never overlapped; and its last word often ends before the sound does. Edges move
+    in to the first and last audible frame, then out while the sound continues (at most
+    ``MAX_EXTEND_S``, never into the next segment). A segment with no audible frame is left alone.
     """
     frame = max(1, int(FRAME_S * sample_rate))
     count = len(audio) // frame
@@ -121,14 +124,31 @@ def tighten_to_sound(segments: Iterable[Segment], audio: np.ndarray, sample_rate
         return out
     audible = level >= loud * 10 ** (-AUDIBLE_DB / 20)
     result = []
-    for seg in out:
+    order = sorted(range(len(out)), key=lambda i: out[i].start)
+    limits = {}  # neighbours on this channel: a segment never grows into the next one
+    for position, i in enumerate(order):
+        before = out[order[position - 1]].end if position else 0.0
+        after = out[order[position + 1]].start if position + 1 < len(order) else count * FRAME_S
+        limits[i] = (before, after)
+    for index, seg in enumerate(out):
         first, last = int(seg.start / FRAME_S), min(count, int(np.ceil(seg.end / FRAME_S)))
         hits = np.flatnonzero(audible[first:last]) if last > first else np.empty(0, dtype=int)
         if hits.size == 0:
             result.append(seg)
             continue
-        start = max(seg.start, (first + hits[0]) * FRAME_S)
-        end = min(seg.end, (first + hits[-1] + 1) * FRAME_S)
+        head, tail = first + hits[0], first + hits[-1] + 1
+        # Whisper's last word often ends before the sound does: follow the sound outwards while it
+        # lasts, a little way, never past a neighbouring segment.
+        reach = int(MAX_EXTEND_S / FRAME_S)
+        lower, upper = limits[index]
+        while (
+            tail < count and audible[tail] and tail - (first + hits[-1] + 1) < reach and (tail + 1) * FRAME_S <= upper
+        ):
+            tail += 1
+        while head > 0 and audible[head - 1] and (first + hits[0]) - head < reach and (head - 1) * FRAME_S >= lower:
+            head -= 1
+        start = head * FRAME_S
+        end = tail * FRAME_S
         words = [
             {**w, "start": min(max(float(w["start"]), start), end), "end": max(min(float(w["end"]), end), start)}
             for w in seg.words

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from speech.batching import join_stretches, pack
 from speech.segmenting import split_into_turns, split_segment, tighten_to_sound
@@ -99,3 +100,15 @@ def test_a_window_holds_at_most_max_pieces_stretches() -> None:
     packed = pack([audio], [spans], sample_rate=SR, max_pieces=3)
     per_window = [sum(1 for p in packed.pieces if p.window == w) for w in range(len(packed.windows))]
     assert per_window == [3, 3, 3, 1]
+
+
+def test_an_end_that_stops_before_the_sound_does_follows_it_a_little_way_but_not_into_the_next_segment() -> None:
+    audio = np.zeros(8 * SR, np.float32)
+    audio[2 * SR : 6 * SR] = 0.3 * np.sin(np.arange(4 * SR) * 0.3)
+    early = Segment("agent", 2.0, 3.0, "네", -0.2, 0.01, 1.1, words(("네", 2.0, 3.0)))
+    next_one = Segment("agent", 3.2, 5.5, "네", -0.2, 0.01, 1.1, words(("네", 3.2, 5.5)))
+
+    alone, with_next = tighten_to_sound([early], audio, SR)[0], tighten_to_sound([early, next_one], audio, SR)
+
+    assert alone.end == pytest.approx(3.4, abs=0.03)
+    assert with_next[0].end <= 3.2 and with_next[1].end == pytest.approx(5.9, abs=0.03)
