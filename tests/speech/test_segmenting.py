@@ -112,3 +112,11 @@ def test_an_end_that_stops_before_the_sound_does_follows_it_a_little_way_but_not
 
     assert alone.end == pytest.approx(3.4, abs=0.03)
     assert with_next[0].end <= 3.2 and with_next[1].end == pytest.approx(5.9, abs=0.03)
+
+
+def test_speech_no_decoded_word_lies_in_is_found_for_a_second_pass() -> None:
+    from speech.transcription import _uncovered
+
+    decoded = [Segment("agent", 0.5, 1.5, "네", -0.2, 0.01, 1.1, words(("네", 0.5, 1.5)))]
+    chunks = [(0.4, 1.6), (3.0, 4.0), (6.0, 6.1)]  # the last is too short to be worth a window
+    assert _uncovered(chunks, decoded) == [(3.0, 4.0)]
