@@ -250,10 +250,7 @@ class WhisperEngine:
             timings[f"missed{round_}"] = sum(len(m) for m in missed)
             if not any(missed):
                 break
-            # The last round gets the configured beam: what is still undecoded by then is hard,
-            # and there is little of it.
-            beam = options.beam_size if round_ == len(REPAIR_PIECES) else BATCHED_BEAM_SIZE
-            again = self._decode_packed(pipeline, {**kwargs, "beam_size": beam}, tracks, missed, max_pieces, None)
+            again = self._decode_packed(pipeline, kwargs, tracks, missed, max_pieces, None)
             for segments, found in zip(decoded, again, strict=True):
                 segments += found
         timings["retried"] = 0
@@ -355,16 +352,18 @@ def _unpacked(seg: Segment, packed: Packed, window: int) -> Segment:
 
 
 def _uncovered(stretches: list[tuple[float, float]], segments: Sequence[Segment]) -> list[tuple[float, float]]:
-    """Stretches of speech in which no decoded word (or word-less segment) lies."""
-    points = sorted(
-        (float(w["start"]) + float(w["end"])) / 2
-        for s in segments
-        for w in (s.words or [{"start": s.start, "end": s.end}])
+    """Stretches of speech that no decoded word (or word-less segment) touches."""
+    spans = sorted(
+        (float(w["start"]), float(w["end"])) for s in segments for w in (s.words or [{"start": s.start, "end": s.end}])
     )
+    ends = np.maximum.accumulate([end for _, end in spans]) if spans else np.zeros(0)
+    starts = [start for start, _ in spans]
     missed = []
     for start, end in stretches:
-        index = bisect.bisect_left(points, start)
-        if end - start >= MIN_MISSED_S and (index == len(points) or points[index] > end):
+        # Words starting before this stretch ends; the latest end among them tells if one reaches in.
+        index = bisect.bisect_left(starts, end)
+        touched = index > 0 and ends[index - 1] > start
+        if end - start >= MIN_MISSED_S and not touched:
             missed.append((start, end))
     return missed
 

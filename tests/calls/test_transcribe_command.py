@@ -39,7 +39,7 @@ def test_the_command_uses_the_calls_hotwords_and_prints_the_split_segments(world
     world.call_a.team.save()
     out = StringIO()
 
-    call_command("transcribe", str(audio_factory.tone(10.0)), "--call", str(world.call_a.pk), "--json", stdout=out)
+    call_command("transcribe", str(audio_factory.silence(10.0)), "--call", str(world.call_a.pk), "--json", stdout=out)
 
     printed = json.loads(out.getvalue())
     assert engine.options[0].hotwords == ("갤럭시", "U+ 요금제")

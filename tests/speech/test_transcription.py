@@ -295,7 +295,7 @@ def test_a_long_channel_is_transcribed_in_pieces_cut_in_a_pause_with_times_shift
     pieces = [len(a) / SR for a, _ in engine.calls]
     assert len(pieces) == 2 and 8.5 <= pieces[0] <= 8.8 and sum(pieces) == 20
     assert [s.text for s in result] == ["piece 0", "piece 1"]
-    assert result[1].start == pytest.approx(pieces[0] + 0.5)
+    assert pieces[0] + 0.1 <= result[1].start <= pieces[0] + 0.5  # its edge may follow the sound out a little
     assert result[1].words[0]["start"] == pytest.approx(pieces[0] + 0.5)
     assert result[0].words[0]["start"] == 0.5  # the first piece is not shifted
 
