@@ -25,15 +25,19 @@ AGENT_CATEGORIES = {Category.BANMAL, Category.DISMISSIVE, Category.BLAME, Catego
 CONTEXT_SECONDS = 20.0
 
 
-def previous_turns(segments: list[Segment]) -> list[str | None]:
-    """For each segment, the other party's latest turn before it (agent ↔ customer), if recent."""
+def previous_turns(segments: list[Segment], spoken_by: dict[int, str] | None = None) -> list[str | None]:
+    """For each segment, the other party's latest turn before it (agent ↔ customer), if recent.
+
+    `spoken_by` overrides a segment's stored speaker (an uncertain mono call counts as unknown:
+    no context, since who answered whom is not known)."""
     out: list[str | None] = []
     last: dict[str, Segment] = {}
     for seg in segments:
-        other = {Speaker.AGENT: Speaker.CUSTOMER, Speaker.CUSTOMER: Speaker.AGENT}.get(seg.speaker)
+        speaker = (spoken_by or {}).get(seg.pk, seg.speaker)
+        other = {Speaker.AGENT: Speaker.CUSTOMER, Speaker.CUSTOMER: Speaker.AGENT}.get(speaker)
         prev = last.get(other) if other else None
         out.append(prev.text if prev is not None and seg.start - prev.end <= CONTEXT_SECONDS else None)
-        last[seg.speaker] = seg
+        last[speaker] = seg
     return out
 
 
@@ -48,11 +52,16 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
         return None
     segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
     key, analyzer = get_analyzer()
+    # A mono call whose agent we could not pick out is analysed as if nobody were known (profanity
+    # only, no agent scoring); its page says so and a reviewer can settle the speakers.
+    uncertain = {r.transcript.pk for r in call.recordings.filter(transcript__isnull=False) if r.speakers_uncertain}
+    spoken_by = {seg.pk: "unknown" if seg.transcript_id in uncertain else seg.speaker for seg in segments}
+    contexts = previous_turns(segments, spoken_by)
     hits_per_segment = analyzer.analyze_many(
-        (seg.text, seg.speaker, context) for seg, context in zip(segments, previous_turns(segments), strict=True)
+        (seg.text, spoken_by[seg.pk], context) for seg, context in zip(segments, contexts, strict=True)
     )
     stereo = call.recordings.exclude(channel_layout="mono").exists()
-    rows = [{"speaker": s.speaker, "start": s.start, "end": s.end, "text": s.text} for s in segments]
+    rows = [{"speaker": spoken_by[s.pk], "start": s.start, "end": s.end, "text": s.text} for s in segments]
     rules = {rule.code: rule for rule in Rule.objects.all()}
 
     with transaction.atomic():
@@ -73,7 +82,7 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                     agent_id=call.agent_id,
                     team_id=call.team_id,
                     call_started_at=call.started_at,
-                    speaker=segment.speaker,
+                    speaker=spoken_by[segment.pk],
                     category=hit.category,
                     severity=hit.severity,
                     start=hit.start,

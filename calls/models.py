@@ -219,6 +219,18 @@ class Recording(models.Model):
     progress_at = models.DateTimeField(_("progress written at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     audio_deleted_at = models.DateTimeField(_("audio deleted at (retention)"), null=True, blank=True)
+    # Mono only: how sure the voice clustering and role cues are about who is the agent (0..1);
+    # None when channels separated the speakers. A reviewer's swap or confirmation settles it.
+    speaker_confidence = models.FloatField(_("speaker confidence"), null=True, blank=True)
+    speakers_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("speakers set by"),
+    )
+    speakers_reviewed_at = models.DateTimeField(_("speakers set at"), null=True, blank=True)
 
     class Meta:
         ordering = ["call", "created_at", "id"]
@@ -247,6 +259,13 @@ class Recording(models.Model):
     @property
     def is_stereo_split(self) -> bool:
         return self.channel_layout != ChannelLayout.MONO
+
+    @property
+    def speakers_uncertain(self) -> bool:
+        """A mono recording whose agent we could not pick out surely enough to score them."""
+        if self.channel_layout != ChannelLayout.MONO or self.speakers_reviewed_at is not None:
+            return False
+        return self.speaker_confidence is None or self.speaker_confidence < settings.SPEAKER_CONFIDENCE_THRESHOLD
 
 
 class Transcript(models.Model):

@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ChannelLayout
+from speech.audio import AudioRejected, probe_audio
+from speech.transcription import CallTranscript, transcribe_call
 
-from .audio import AudioRejected, probe_audio
 from .models import OutboxMessage, Recording, RecordingStatus, Segment, Transcript, recording_stall_bound
-from .transcription import transcribe_file
 from .transcription_setup import transcription_options_for
 
 logger = logging.getLogger(__name__)
@@ -118,7 +118,7 @@ def recording_transcribe(recording_id: int) -> None:
     options = transcription_options_for(recording.call, language=recording.language or None)
     started = time.monotonic()
     try:
-        segments = transcribe_file(
+        result = transcribe_call(
             recording.file.path,
             channels="mono" if recording.channel_layout == ChannelLayout.MONO else "auto",
             agent_channel="right" if recording.channel_layout == ChannelLayout.AGENT_RIGHT else "left",
@@ -132,11 +132,11 @@ def recording_transcribe(recording_id: int) -> None:
         recording_fail(recording_id, exc.message)
         return
     elapsed = time.monotonic() - started
-    _store_transcript(recording, segments, options, elapsed)
+    _store_transcript(recording, result, options, elapsed)
 
 
-def _store_transcript(recording: Recording, segments, options, elapsed: float) -> None:
-    split = any(seg.speaker != "unknown" for seg in segments)
+def _store_transcript(recording: Recording, result: CallTranscript, options, elapsed: float) -> None:
+    segments = result.segments
     try:
         with transaction.atomic():
             locked = Recording.objects.select_for_update().filter(pk=recording.pk, status=S.TRANSCRIBING).first()
@@ -151,6 +151,7 @@ def _store_transcript(recording: Recording, segments, options, elapsed: float) -
                     "beam_size": options.beam_size,
                     "hotwords": list(options.hotwords),
                     "vad": options.vad,
+                    "batch_size": options.batch_size,
                 },
                 processing_seconds=round(elapsed, 2),
             )
@@ -170,8 +171,8 @@ def _store_transcript(recording: Recording, segments, options, elapsed: float) -
                 )
                 for index, seg in enumerate(segments)
             )
-            changes = {"progress": 100}
-            if not split and segments:
+            changes = {"progress": 100, "speaker_confidence": result.speaker_confidence}
+            if result.layout == "mono":
                 changes["channel_layout"] = ChannelLayout.MONO
             _claim(recording.pk, from_statuses=(S.TRANSCRIBING,), to_status=S.ANALYSING, **changes)
     except IntegrityError:

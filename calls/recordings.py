@@ -19,8 +19,8 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
 
 from accounts.models import ChannelLayout, User
+from speech.audio import AudioInfo, AudioRejected, probe_audio
 
-from .audio import AudioInfo, AudioRejected, probe_audio
 from .models import Call, Recording, RecordingStatus
 from .policies import can_change_call
 from .selectors import calls_visible_to
@@ -117,6 +117,10 @@ def _translate_audio_reason(exc: AudioRejected) -> str:
         "not_audio": _("This is not an audio file we can read (accepted: WAV, MP3, M4A/AAC, OGG/Opus, FLAC, WebM)."),
         "no_audio_stream": _("The file has no audio in it."),
         "zero_length": _("The recording has no sound in it (zero length)."),
+        "unreadable_codec": _(
+            "The audio track's header is invalid (e.g. 0 bits per sample), so it cannot be played. "
+            "Export the recording again."
+        ),
     }
     return messages.get(exc.code, exc.message)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,37 @@ def can_review_call(user: User, call: Call) -> bool:
         return False
     team_ids = team_ids_visible_to(user)
     return team_ids is None or call.team_id in team_ids
+
+
+SPEAKER_ACTIONS = ("swap", "confirm")
+
+
+def call_speakers_set(*, actor: User, call: Call, action: str) -> int:
+    """A reviewer settles who is the agent: swap the two speakers, or confirm them as they are.
+
+    Either way the speakers count as known from then on (a mono call that was too uncertain to
+    score gets scored) and the call is re-analysed on the worker once this commits. Returns the
+    number of segments whose speaker changed.
+    """
+    from .tasks import calls_reanalyse
+
+    if not can_review_call(actor, call):
+        raise PermissionDenied(_("You may not review this call."))
+    if action not in SPEAKER_ACTIONS:
+        raise ValidationError({"action": _("Unknown speaker action.")})
+    with transaction.atomic():
+        Call.objects.select_for_update().filter(pk=call.pk).first()
+        changed = 0
+        if action == "swap":
+            segments = Segment.objects.filter(call=call, speaker__in=("agent", "customer"))
+            changed = segments.update(
+                speaker=Case(When(speaker="agent", then=Value("customer")), default=Value("agent"))
+            )
+        call.recordings.filter(transcript__isnull=False).update(
+            speakers_reviewed_by=actor, speakers_reviewed_at=timezone.now()
+        )
+        transaction.on_commit(lambda: calls_reanalyse.delay([call.pk]))
+    return changed
 
 
 def can_assign_coaching(user: User) -> bool:

@@ -33,7 +33,8 @@ def whisper_preload(**kwargs) -> None:
     """Load Whisper as each worker process starts, so no recording waits for the model."""
     if not settings.WHISPER_PRELOAD:
         return
-    from .transcription import get_engine
+    from speech.transcription import get_engine
+
     from .transcription_setup import transcription_options_for
 
     try:

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .transcription import TranscriptionOptions
-from .whisper_model import resolve_model_dir
+from speech.model_files import resolve_model_dir
+from speech.transcription import TranscriptionOptions
 
 
 def whisper_model_dir() -> Path:
@@ -26,5 +26,6 @@ def transcription_options_for(call=None, *, language: str | None = None) -> Tran
         beam_size=settings.WHISPER_BEAM_SIZE,
         language=language or settings.WHISPER_LANGUAGE or None,
         cpu_threads=settings.WHISPER_CPU_THREADS,
+        batch_size=settings.WHISPER_BATCH_SIZE,
         hotwords=tuple(dict.fromkeys(hotwords)),
     )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("calls/<int:pk>/", views.call_detail, name="detail"),
     path("calls/<int:pk>/edit/", views.call_edit, name="edit"),
     path("calls/<int:pk>/delete/", views.call_delete, name="delete"),
+    path("calls/<int:pk>/speakers/", views.call_speakers, name="speakers"),
     path("calls/upload/", views.recording_upload, name="upload"),
     path("recordings/<int:pk>/retry/", views.recording_retry_view, name="recording_retry"),
 ]

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,7 @@ from .filters import CallFilter
 from .forms import CallForm
 from .policies import can_change_call, can_log_calls
 from .recordings import RecordingNotRetryable, recording_retry
-from .review import call_review_context
+from .review import call_review_context, call_speakers_set, can_review_call
 from .selectors import (
     agent_daily_progress,
     agent_recent_calls,
@@ -85,6 +86,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if segments:
         action = AccessAction.UNMASKED_VIEW if unmasked else AccessAction.TRANSCRIPT_VIEW
         access_log_record(action=action, request=request, call_id=call.pk)
+    review = call_review_context(request.user, call, segments)
     return render(
         request,
         "calls/call_detail.html",
@@ -95,9 +97,45 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "segments": segments,
             "can_unmask": can_unmask,
             "unmasked": unmasked,
-            **call_review_context(request.user, call, segments),
+            "speakers_uncertain": any(r.speakers_uncertain for r in recordings),
+            "speakers_guessed": any(r.speaker_confidence is not None for r in recordings),
+            "timeline": _timeline(segments, review["flags"]),
+            **review,
         },
     )
+
+
+def _timeline(segments: list, flags: list) -> dict:
+    """Both speakers' turns and the flags as positions (percent of the call) for the timeline strip."""
+    end = max((s.end for s in segments), default=0.0)
+    if end <= 0:
+        return {}
+
+    def pct(seconds: float) -> float:
+        return round(100 * max(0.0, seconds) / end, 3)
+
+    lanes = {"agent": [], "customer": [], "unknown": []}
+    for segment in segments:
+        lanes.setdefault(segment.speaker, []).append(
+            {"segment": segment, "left": pct(segment.start), "width": max(pct(segment.end - segment.start), 0.15)}
+        )
+    markers = [{"flag": flag, "left": pct(flag.seg.start)} for flag in flags if getattr(flag, "seg", None) is not None]
+    return {"end": round(end, 1), "lanes": [(name, turns) for name, turns in lanes.items() if turns], "flags": markers}
+
+
+@login_required
+@require_POST
+def call_speakers(request: HttpRequest, pk: int) -> HttpResponse:
+    """Swap or confirm the call's speakers (reviewers only); the call is re-analysed."""
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    if not can_review_call(request.user, call):
+        raise PermissionDenied
+    try:
+        call_speakers_set(actor=request.user, call=call, action=request.POST.get("action", ""))
+    except ValidationError as exc:
+        return HttpResponse(" ".join(exc.messages), status=400)
+    messages.success(request, _("Speakers saved; the call is being analysed again."))
+    return redirect(reverse("calls:detail", args=[call.pk]) + "#transcript")
 
 
 @login_required

@@ -250,6 +250,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool child loads Whisper and Kiwi in worker_process_init before it reports UP; under load that
+# takes far longer than Celery's 4 s default, and the parent would kill it ("Timed out waiting for
+# UP message") and fork another, forever.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = env.float("CELERY_WORKER_PROC_ALIVE_TIMEOUT", default=120.0)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"calls.tasks.recording_transcribe": {"queue": "transcription"}}
 # Transcription is bounded by the duration cap; the hard limit allows a slow real-time factor.
@@ -304,6 +308,12 @@ WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="int8")
 WHISPER_BEAM_SIZE = env.int("WHISPER_BEAM_SIZE", default=5)
 WHISPER_LANGUAGE = env.str("WHISPER_LANGUAGE", default="ko")
 WHISPER_CPU_THREADS = env.int("WHISPER_CPU_THREADS", default=0)
+# Whisper windows decoded together (0 = one at a time, as bare faster-whisper). Each window of the
+# batch holds its own 1500x1500 attention maps: 4 keeps a base-model worker under 1.5 GB.
+WHISPER_BATCH_SIZE = env.int("WHISPER_BATCH_SIZE", default=4)
+# Mono calls: below this confidence in who is the agent (speech.speakers), the call is not scored
+# for the agent and its page says the speakers are uncertain.
+SPEAKER_CONFIDENCE_THRESHOLD = env.float("SPEAKER_CONFIDENCE_THRESHOLD", default=0.5)
 # Load the model when a worker process starts rather than on its first recording.
 WHISPER_PRELOAD = env.bool("WHISPER_PRELOAD", default=True)
 

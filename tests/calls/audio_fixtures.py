@@ -11,11 +11,16 @@ recognises almost nothing, so speech is rendered slower with short word gaps
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
+import tempfile
 import threading
+import wave
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REQUIRED_TOOLS = ("espeak-ng", "sox", "ffmpeg")
@@ -35,6 +40,90 @@ LONG_SCRIPT = (
     "안녕히 계세요",
 )
 LONG_SCRIPT_ROUNDS = 3
+
+
+# Two voices for two-party calls: the agent in espeak's Korean voice pitched low, the customer in
+# another timbre (variant m3) pitched higher, so the voices differ as two people's do (for mono
+# separation). Of the variants tried these are the two Whisper base hears best (f1-f3 come out as
+# noise).
+VOICES = {
+    "agent": ("-v", "ko", "-s", "140", "-g", "5", "-p", "20"),
+    "customer": ("-v", "ko+m3", "-s", "140", "-g", "5", "-p", "85"),
+}
+# A call-centre exchange Whisper base hears in espeak's voices. Turns never overlap.
+CONVERSATION = (
+    ("agent", "안녕하세요 고객님 무엇을 도와드릴까요"),
+    ("customer", "네 안녕하세요"),
+    ("agent", "잠시만 기다려 주세요"),
+    ("customer", "네 감사합니다"),
+    ("agent", "확인해 드리겠습니다"),
+    ("customer", "조금만 기다려 주세요"),
+    ("agent", "네 고객님 감사합니다"),
+    ("customer", "안녕히 계세요"),
+)
+CONVERSATION_HOTWORDS = ("고객님", "확인")
+ESPEAK_RATE = 22050
+
+
+@dataclass(frozen=True)
+class Turn:
+    speaker: str
+    start: float
+    end: float
+    text: str
+
+
+def speak(text: str, speaker: str = "agent") -> np.ndarray:
+    """espeak-ng's rendering of ``text`` in ``speaker``'s voice: int16 at 22.05 kHz."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "line.wav"
+        _run("espeak-ng", *VOICES[speaker], "-w", str(out), text)
+        with wave.open(str(out)) as w:
+            assert w.getframerate() == ESPEAK_RATE and w.getnchannels() == 1
+            return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+
+
+def build_conversation(
+    out: Path,
+    script: tuple[tuple[str, str], ...] = CONVERSATION,
+    *,
+    layout: str = "stereo",
+    gaps: tuple[float, ...] = (0.9, 1.3, 1.0, 1.6),
+    min_seconds: float = 0.0,
+) -> list[Turn]:
+    """Write a two-party call to ``out`` and return its true turns.
+
+    Stereo puts the agent on the left and the customer on the right; mono mixes them onto one
+    channel. The script repeats until the call is ``min_seconds`` long; the pauses between turns
+    cycle through ``gaps``. A turn spans the audible part of the line (espeak's lead-in and tail
+    of silence are not speech).
+    """
+    rendered = {(speaker, text): speak(text, speaker) for speaker, text in dict.fromkeys(script)}
+    rate, position, index = ESPEAK_RATE, int(0.5 * ESPEAK_RATE), 0
+    placed: list[tuple[int, str, str, np.ndarray]] = []
+    while index < len(script) or position < min_seconds * rate:
+        speaker, text = script[index % len(script)]
+        samples = rendered[(speaker, text)]
+        placed.append((position, speaker, text, samples))
+        position += len(samples) + int(gaps[index % len(gaps)] * rate)
+        index += 1
+    length = position + int(0.5 * rate)
+    channels = {"agent": np.zeros(length, np.int16), "customer": np.zeros(length, np.int16)}
+    turns = []
+    for start, speaker, text, samples in placed:
+        channels[speaker][start : start + len(samples)] = samples
+        audible = np.flatnonzero(np.abs(samples.astype(np.int32)) > 300)
+        turns.append(Turn(speaker, (start + audible[0]) / rate, (start + audible[-1]) / rate, text))
+    if layout == "stereo":
+        frames = np.stack([channels["agent"], channels["customer"]], axis=1)
+    else:
+        frames = (channels["agent"].astype(np.int32) + channels["customer"]).clip(-32768, 32767).astype(np.int16)
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(2 if layout == "stereo" else 1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.ascontiguousarray(frames).tobytes())
+    return turns
 
 
 def missing_tools() -> list[str]:
@@ -220,6 +309,18 @@ class AudioFactory:
 
         return self._cached("stereo-call.wav", build)
 
+    def conversation(self, layout: str = "stereo", *, min_seconds: float = 0.0) -> tuple[Path, list[Turn]]:
+        """The two-voice CONVERSATION as a stereo call (agent left) or its mono mix-down, with its turns."""
+        name = f"conversation-{layout}-{min_seconds:g}"
+        truth = self.root / f"{name}.json"
+
+        def build(out: Path) -> None:
+            turns = build_conversation(out, layout=layout, min_seconds=min_seconds)
+            truth.write_text(json.dumps([t.__dict__ for t in turns], ensure_ascii=False))
+
+        path = self._cached(f"{name}.wav", build)
+        return path, [Turn(**t) for t in json.loads(truth.read_text())]
+
     def stereo_tone_and_silence(self) -> Path:
         """Left: 440 Hz tone, right: silence - for checking channel separation."""
         return self._cached(
@@ -293,6 +394,18 @@ class AudioFactory:
             "zero-samples.wav",
             lambda out: _sox("-n", "-r", "16000", "-c", "1", "-b", "16", str(out), "trim", "0", "0"),
         )
+
+    def wav_with_zero_bits_per_sample(self) -> Path:
+        """A PCM WAV whose fmt chunk says 0 bits per sample: FFmpeg opens no decoder for it."""
+        source = self.tone(1.0)
+
+        def build(out: Path) -> None:
+            data = bytearray(source.read_bytes())
+            assert data[36:40] == b"data" and data[12:16] == b"fmt "  # sox writes a plain 44-byte header
+            data[34:36] = b"\x00\x00"
+            out.write_bytes(bytes(data))
+
+        return self._cached("zero-bits-per-sample.wav", build)
 
     def video_only(self, suffix: str = "mp4") -> Path:
         return self._cached(

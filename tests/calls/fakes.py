@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from calls.transcription import Segment, TranscriptionOptions
+from speech.transcription import Segment, TranscriptionOptions
 
 
 class FakeEngine:

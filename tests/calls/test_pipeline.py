@@ -9,7 +9,7 @@ from django.utils import translation
 from calls import pipeline
 from calls.models import Recording, Segment, Transcript
 from calls.recordings import recording_create, recording_retry
-from calls.transcription import set_engine_for_tests
+from speech.transcription import set_engine_for_tests
 from tests.calls.fakes import FakeEngine
 
 
@@ -176,3 +176,11 @@ def test_stage_tasks_turn_an_unexpected_error_into_a_failed_recording(
         set_engine_for_tests(None)
     failed = Recording.objects.get(pk=recording.pk)
     assert failed.status == "failed" and "model file unreadable" in failed.failure_reason
+
+
+def test_a_worker_child_gets_long_enough_to_load_whisper_before_celery_gives_up_on_it():
+    # Celery's default (4 s) kills children still loading Whisper under load ("Timed out waiting
+    # for UP message") and forks new ones, forever.
+    from mot_coach.celery import app
+
+    assert app.conf.worker_proc_alive_timeout >= 60

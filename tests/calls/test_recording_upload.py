@@ -82,6 +82,7 @@ BAD_FILES = {
     "zero-length audio": lambda f: f.zero_samples_wav(),
     "truncated mp3": lambda f: f.truncated(f.convert(f.speech(), "mp3"), 0.02),
     "video without sound": lambda f: f.video_only(),
+    "WAV with 0 bits per sample": lambda f: f.wav_with_zero_bits_per_sample(),
 }
 
 

@@ -118,7 +118,7 @@ class AudioRejected(Exception):
     meant for the uploader (callers may translate it).
 
     Codes: empty, too_large, not_audio, format_not_allowed, no_audio_stream,
-    corrupt, truncated, zero_length, too_long, too_big_decoded.
+    unreadable_codec, corrupt, truncated, zero_length, too_long, too_big_decoded.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -209,6 +209,14 @@ def _pick_stream(container: av.container.InputContainer) -> av.audio.stream.Audi
             message = "The file contains no audio track."
         raise AudioRejected("no_audio_stream", message)
     stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        # FFmpeg found an audio stream but could not set up a decoder for it: the header
+        # describes samples no decoder can read (a WAV claiming 0 bits per sample, say).
+        raise AudioRejected(
+            "unreadable_codec",
+            "The audio track's header is invalid (it describes samples no decoder can read, "
+            "e.g. 0 bits per sample); the file cannot be played. Export the recording again.",
+        )
     codec = _codec_name(stream)
     if codec not in allowed_codecs:
         raise AudioRejected(

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calls.audio import (
+from speech.audio import (
     ANALYSIS_SAMPLE_RATE,
     AudioInfo,
     AudioRejected,
@@ -225,6 +225,16 @@ def test_a_video_only_file_is_rejected_for_having_no_audio_track(audio_factory: 
 def test_real_audio_in_a_container_outside_the_allowed_list_is_rejected(audio_factory: AudioFactory) -> None:
     error = assert_rejected(audio_factory.unaccepted_container(), "format_not_allowed")
     assert "aiff" in error.message
+
+
+def test_a_wav_claiming_zero_bits_per_sample_is_refused_with_a_reason_not_a_crash(audio_factory: AudioFactory) -> None:
+    # Regression: PyAV opens no decoder for it, and reading the codec name raised AttributeError (a 500).
+    path = audio_factory.wav_with_zero_bits_per_sample()
+    error = assert_rejected(path, "unreadable_codec")
+    assert "0 bits per sample" in error.message
+    with pytest.raises(AudioRejected) as caught:
+        decode_channels(path)
+    assert caught.value.code == "unreadable_codec"
 
 
 def test_a_wav_header_with_no_samples_is_rejected_as_zero_length(audio_factory: AudioFactory) -> None:

@@ -33,8 +33,11 @@ No Django imports: the glue reads settings and passes explicit options.
 
 from __future__ import annotations
 
+import bisect
+import logging
 import re
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -43,7 +46,9 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from calls.audio import ANALYSIS_SAMPLE_RATE, AudioRejected, decode_channels
+from speech.audio import ANALYSIS_SAMPLE_RATE, AudioRejected, decode_channels
+from speech.batching import MAX_PIECES, Packed, join_stretches, pack
+from speech.segmenting import MAX_PAUSE_S, split_into_turns, tighten_to_sound
 
 __all__ = [
     "Engine",
@@ -55,10 +60,14 @@ __all__ = [
     "get_engine",
     "is_dual_mono",
     "set_engine_for_tests",
+    "CallTranscript",
     "transcribe_audio",
+    "transcribe_call",
     "transcribe_file",
     "whisper_kwargs",
 ]
+
+logger = logging.getLogger(__name__)
 
 Layout = Literal["stereo", "mono"]
 ChannelChoice = Literal["stereo", "mono", "auto"]
@@ -88,6 +97,22 @@ MAX_CONSECUTIVE_REPEATS = 2
 # the nominal boundary.
 CHUNK_S = 600.0
 CUT_SEARCH_S = 30.0
+BATCHED_BEAM_SIZE = 1
+# Share of a batched call's progress reported during the first pass (the repairs take the rest).
+PASS1_SHARE = 0.8
+# Stretches per window in the repair rounds for speech the first pass left undecoded. A second
+# round with each stretch alone recovers a little more text (customer CER 0.64 -> 0.58 on the
+# bench call) but costs as much as half the first pass: (3, 1) if accuracy matters more than time.
+REPAIR_PIECES = (3,)
+# Korean is spoken at 5-8 syllables a second; text mapped to less time than this per character
+# lost its timing.
+COLLAPSED_S_PER_CHAR = 0.03
+# A stretch the batched decode failed on is decoded again with this much audio either side.
+FALLBACK_PAD_S = 0.3
+# Speech left undecoded by a batched pass is decoded again when at least this long; one stretch
+# never exceeds a Whisper window.
+MIN_MISSED_S = 0.3
+MAX_STRETCH_S = 28.0
 # Channels this similar are one recording duplicated into stereo.
 DUAL_MONO_MAX_DIFFERENCE = 1e-3
 
@@ -102,6 +127,9 @@ class TranscriptionOptions:
     hotwords: tuple[str, ...] = ()
     vad: bool = True
     word_timestamps: bool = True
+    # Speech chunks (VAD-cut, packed into 30 s windows) decoded together; 0 or 1 decodes the
+    # windows one after another as bare faster-whisper does.
+    batch_size: int = 4
 
     def __post_init__(self) -> None:
         # Accept a list from settings but keep the dataclass hashable.
@@ -177,7 +205,99 @@ class WhisperEngine:
         )
 
     def transcribe(self, audio: np.ndarray, options: TranscriptionOptions) -> Iterator[Segment]:
-        raw_segments, _info = self.model.transcribe(audio, **whisper_kwargs(options))
+        if not _batched(options, audio):
+            yield from self._segments(self.model.transcribe(audio, **whisper_kwargs(options))[0])
+            return
+        yield from self.transcribe_many([audio], options)[0]
+
+    def transcribe_many(
+        self, tracks: Sequence[np.ndarray], options: TranscriptionOptions, progress: Progress | None = None
+    ) -> list[list[Segment]]:
+        """Several channels at once: their speech packed into windows decoded in one batch.
+
+        See ``speech.batching``. Then two repairs for what batching loses against bare Whisper:
+
+        1. Speech the VAD heard but no decoded word covers (Whisper ended a window early) is
+           decoded again, three stretches to a window (``REPAIR_PIECES``).
+        2. The batched pipeline decodes at temperature 0 only; where that looped, the stretch is
+           decoded again the sequential way, whose temperature fallback usually recovers it.
+        """
+        if not all(_batched(options, audio) for audio in tracks):
+            return [list(self.transcribe(audio, options)) for audio in tracks]
+        from faster_whisper import BatchedInferencePipeline
+
+        # A new pipeline per call: it keeps a word-timing cursor, which two threads sharing the
+        # model must not share; building one costs nothing.
+        pipeline = BatchedInferencePipeline(self.model)
+        kwargs = {
+            **whisper_kwargs(options),
+            "vad_filter": False,
+            "batch_size": options.batch_size,
+            "without_timestamps": False,
+            # Greedy: with the utterances of a whole batch decoded at once, beam search is what
+            # costs the time, and on call audio it rarely changes a word (the bench prints CER).
+            "beam_size": BATCHED_BEAM_SIZE,
+        }
+        clock = time.perf_counter()
+        # Stretches (chunks joined across pauses shorter than a turn break) are what is packed;
+        # coverage is checked per chunk, since on one channel a stretch may hold two turns.
+        chunks = [_speech_chunks(audio) for audio in tracks]
+        stretches = [join_stretches(c, max_pause_s=MAX_PAUSE_S) for c in chunks]
+        decoded = self._decode_packed(pipeline, kwargs, tracks, stretches, MAX_PIECES, progress)
+        timings: dict[str, float] = {"pass1_s": time.perf_counter() - clock}
+        clock = time.perf_counter()
+        for round_, max_pieces in enumerate(REPAIR_PIECES, start=1):
+            missed = [_uncovered(spans, segments) for spans, segments in zip(chunks, decoded, strict=True)]
+            timings[f"missed{round_}"] = sum(len(m) for m in missed)
+            if not any(missed):
+                break
+            again = self._decode_packed(pipeline, kwargs, tracks, missed, max_pieces, None)
+            for segments, found in zip(decoded, again, strict=True):
+                segments += found
+        timings["retried"] = 0
+        for audio, segments in zip(tracks, decoded, strict=True):
+            retry = _merge_spans([(s.start, s.end) for s in segments if _needs_fallback(s)])
+            timings["retried"] += len(retry)
+            segments[:] = [s for s in segments if not any(a <= (s.start + s.end) / 2 <= b for a, b in retry)]
+            for start, end in retry:
+                first = max(0, int((start - FALLBACK_PAD_S) * ANALYSIS_SAMPLE_RATE))
+                last = min(len(audio), int((end + FALLBACK_PAD_S) * ANALYSIS_SAMPLE_RATE))
+                piece = self.model.transcribe(audio[first:last], **whisper_kwargs(options))[0]
+                segments += [_shifted(seg, first / ANALYSIS_SAMPLE_RATE, seg.speaker) for seg in self._segments(piece)]
+            segments.sort(key=lambda s: (s.start, s.end))
+        timings["repairs_s"] = time.perf_counter() - clock
+        logger.info("batched transcription: %s", {k: round(v, 2) for k, v in timings.items()})
+        return decoded
+
+    def _decode_packed(
+        self,
+        pipeline: Any,
+        kwargs: dict[str, Any],
+        tracks: Sequence[np.ndarray],
+        stretches: Sequence[Sequence[tuple[float, float]]],
+        max_pieces: int,
+        progress: Progress | None,
+    ) -> list[list[Segment]]:
+        packed = pack(tracks, stretches, sample_rate=ANALYSIS_SAMPLE_RATE, max_pieces=max_pieces)
+        decoded: list[list[Segment]] = [[] for _ in tracks]
+        if not packed.windows:
+            return decoded
+        clips = [{"start": a, "end": b} for a, b in packed.windows]
+        window_starts = [a for a, _ in packed.windows]
+        for seg in self._segments(pipeline.transcribe(packed.audio, **kwargs, clip_timestamps=clips)[0]):
+            window = max(0, bisect.bisect_right(window_starts, seg.start + 1e-3) - 1)
+            if progress is not None:
+                progress(PASS1_SHARE * (window + 1) / len(packed.windows))
+            unpacked = _unpacked(seg, packed, window)
+            # Words whose timings all fell into the silence between stretches were pinned to a
+            # stretch's edge: where they were said is unknown, so they are not kept; their stretch
+            # is then uncovered and decoded again.
+            if not _collapsed(unpacked):
+                decoded[packed.window_tracks[window]].append(unpacked)
+        return decoded
+
+    @staticmethod
+    def _segments(raw_segments: Iterable[Any]) -> Iterator[Segment]:
         for raw in raw_segments:  # lazy: decoding happens as we iterate
             yield Segment(
                 speaker=SPEAKER_UNKNOWN,
@@ -192,6 +312,76 @@ class WhisperEngine:
                     for w in (raw.words or [])
                 ],
             )
+
+
+def _needs_fallback(seg: Segment) -> bool:
+    """A decode that looped: Whisper would retry it hotter, and so do we.
+
+    Unsure but plausible text (Whisper's other retry reason) is kept: on two cores, walking the
+    whole temperature ladder for every hard sentence costs more than batching saves, and the
+    hallucination guard still judges it.
+    """
+    too_repetitive = seg.compression_ratio is not None and seg.compression_ratio > COMPRESSION_RATIO_THRESHOLD
+    return too_repetitive or _has_internal_loop(_normalise(seg.text))
+
+
+def _speech_chunks(audio: np.ndarray) -> list[tuple[float, float]]:
+    """The VAD's speech chunks (seconds), none longer than a window."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(
+        audio, VadOptions(min_silence_duration_ms=160, speech_pad_ms=200, max_speech_duration_s=MAX_STRETCH_S)
+    )
+    return [(c["start"] / ANALYSIS_SAMPLE_RATE, c["end"] / ANALYSIS_SAMPLE_RATE) for c in chunks]
+
+
+def _collapsed(seg: Segment) -> bool:
+    return seg.end - seg.start < COLLAPSED_S_PER_CHAR * len(_normalise(seg.text))
+
+
+def _unpacked(seg: Segment, packed: Packed, window: int) -> Segment:
+    """A segment decoded from packed audio, on its channel's own clock."""
+    words = []
+    for w in seg.words:
+        start, end = packed.unpack_span(window, w["start"], w["end"])
+        words.append({**w, "start": start, "end": end})
+    if words:
+        start, end = words[0]["start"], max(w["end"] for w in words)
+    else:
+        start, end = packed.unpack_time(window, seg.start), packed.unpack_time(window, seg.end)
+    return replace(seg, start=start, end=max(start, end), words=words)
+
+
+def _uncovered(stretches: list[tuple[float, float]], segments: Sequence[Segment]) -> list[tuple[float, float]]:
+    """Stretches of speech that no decoded word (or word-less segment) touches."""
+    spans = sorted(
+        (float(w["start"]), float(w["end"])) for s in segments for w in (s.words or [{"start": s.start, "end": s.end}])
+    )
+    ends = np.maximum.accumulate([end for _, end in spans]) if spans else np.zeros(0)
+    starts = [start for start, _ in spans]
+    missed = []
+    for start, end in stretches:
+        # Words starting before this stretch ends; the latest end among them tells if one reaches in.
+        index = bisect.bisect_left(starts, end)
+        touched = index > 0 and ends[index - 1] > start
+        if end - start >= MIN_MISSED_S and not touched:
+            missed.append((start, end))
+    return missed
+
+
+def _merge_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1] + 2 * FALLBACK_PAD_S:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _batched(options: TranscriptionOptions, audio: np.ndarray) -> bool:
+    # The batched pipeline finds its windows with the VAD; without it, it only takes up to 30 s.
+    return options.batch_size > 1 and (options.vad or len(audio) <= 30 * ANALYSIS_SAMPLE_RATE)
 
 
 _engines: dict[tuple[str, str, int], WhisperEngine] = {}
@@ -454,6 +644,20 @@ def _shifted(seg: Segment, seconds: float, speaker: str) -> Segment:
     )
 
 
+def _groups(jobs: list[tuple[int, np.ndarray, int, int]]) -> list[list[tuple[int, np.ndarray, int, int]]]:
+    limit = 2 * CHUNK_S * ANALYSIS_SAMPLE_RATE
+    groups: list[list[tuple[int, np.ndarray, int, int]]] = []
+    size = 0
+    for job in jobs:
+        length = job[3] - job[2]
+        if not groups or size + length > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(job)
+        size += length
+    return groups
+
+
 def transcribe_audio(
     channels: Sequence[np.ndarray],
     *,
@@ -467,6 +671,8 @@ def transcribe_audio(
 
     Stereo: each channel on its own (agent/customer by ``agent_channel``),
     merged by start time.  Mono: channels averaged, speaker ``unknown``.
+    Segments are cut into turns on their word timestamps and the channel's
+    sound (``speech.segmenting``), so none spans a pause or the other side's turn.
     ``progress`` receives increasing fractions in [0, 1]; an exception raised
     by it propagates, which callers can use to cancel.
     """
@@ -476,22 +682,93 @@ def transcribe_audio(
     tracker = _ProgressTracker(progress, sum(durations))
     tracker.report(0.0)
 
-    segments: list[Segment] = []
-    offset = 0.0
-    for (speaker, audio), duration in zip(tracks, durations, strict=True):
-        for start, end in _chunk_bounds(audio):
+    jobs = [
+        (index, audio, start, end)
+        for index, (_speaker, audio) in enumerate(tracks)
+        for start, end in _chunk_bounds(audio)
+    ]
+    decoded: list[list[Segment]] = [[] for _ in tracks]
+    done = 0.0
+    if hasattr(engine, "transcribe_many"):
+        # Channels (and pieces of long ones) decoded together, up to 2 x CHUNK_S at a time so a
+        # two-hour call still fits in memory.
+        for group in _groups(jobs):
+            size = sum(end - start for _, _, start, end in group) / ANALYSIS_SAMPLE_RATE
+
+            def within(fraction: float, base: float = done, size: float = size) -> None:
+                tracker.report(base + fraction * size)
+
+            results = engine.transcribe_many(
+                [audio[start:end] for _, audio, start, end in group], options, progress=within
+            )
+            for (index, _audio, start, end), found in zip(group, results, strict=True):
+                decoded[index] += [_shifted(seg, start / ANALYSIS_SAMPLE_RATE, SPEAKER_UNKNOWN) for seg in found]
+                done += (end - start) / ANALYSIS_SAMPLE_RATE
+            tracker.report(done)
+    else:
+        for index, audio, start, end in jobs:
             chunk_start = start / ANALYSIS_SAMPLE_RATE
             for seg in engine.transcribe(audio[start:end], options):
-                segments.append(_shifted(seg, chunk_start, speaker))
-                tracker.report(offset + min(chunk_start + seg.end, duration))
-            tracker.report(offset + end / ANALYSIS_SAMPLE_RATE)
-        offset += duration
+                decoded[index].append(_shifted(seg, chunk_start, SPEAKER_UNKNOWN))
+                tracker.report(done + min(seg.end, (end - start) / ANALYSIS_SAMPLE_RATE))
+            done += (end - start) / ANALYSIS_SAMPLE_RATE
+            tracker.report(done)
+
+    turns: list[Segment] = []
+    for (speaker, audio), segments in zip(tracks, decoded, strict=True):
+        # The guard judges what Whisper decoded; the turns are cut from what it kept, on this
+        # channel's own words and sound.
+        kept = split_into_turns(filter_hallucinations([replace(s, speaker=speaker) for s in segments]))
+        turns += tighten_to_sound(kept, audio, ANALYSIS_SAMPLE_RATE)
 
     speaker_order = {SPEAKER_AGENT: 0, SPEAKER_CUSTOMER: 1}
-    kept = filter_hallucinations(segments)
-    kept.sort(key=lambda s: (s.start, s.end, speaker_order.get(s.speaker, 2)))
+    turns.sort(key=lambda s: (s.start, s.end, speaker_order.get(s.speaker, 2)))
     tracker.report(1.0)
-    return kept
+    return turns
+
+
+@dataclass
+class CallTranscript:
+    """What a recording becomes: turns, the layout used and, for mono, how sure the speakers are.
+
+    ``speaker_confidence`` is None when channels told the speakers apart (stereo) and in [0, 1]
+    when voices and words did (mono, see ``speech.speakers``).
+    """
+
+    segments: list[Segment]
+    layout: Layout
+    speaker_confidence: float | None = None
+
+
+def transcribe_call(
+    path: str | Path,
+    *,
+    channels: ChannelChoice = "auto",
+    agent_channel: Side = "left",
+    options: TranscriptionOptions,
+    progress: Progress | None = None,
+    max_duration_s: float | None = None,
+    engine: Engine | None = None,
+    separate_mono: bool = True,
+) -> CallTranscript:
+    """Decode ``path``, transcribe it, and on mono tell the two speakers apart.  The pipeline's path.
+
+    ``channels="auto"`` uses stereo when the file has two *different*
+    channels, mono otherwise.  ``"stereo"`` on a one-channel file raises
+    AudioRejected(code="not_stereo").  Call ``probe_audio`` first: this only
+    guards against files longer than ``max_duration_s``.
+    """
+    arrays = decode_channels(path, sample_rate=ANALYSIS_SAMPLE_RATE, max_duration_s=max_duration_s)
+    layout = _choose_layout(arrays, channels)
+    segments = transcribe_audio(
+        arrays, layout=layout, agent_channel=agent_channel, options=options, progress=progress, engine=engine
+    )
+    if layout == "stereo" or not separate_mono or not segments:
+        return CallTranscript(segments, layout)
+    from speech.speakers import attribute_speakers
+
+    attribution = attribute_speakers(segments, _mix_down(arrays), ANALYSIS_SAMPLE_RATE)
+    return CallTranscript(attribution.segments, layout, attribution.confidence)
 
 
 def transcribe_file(
@@ -504,18 +781,17 @@ def transcribe_file(
     max_duration_s: float | None = None,
     engine: Engine | None = None,
 ) -> list[Segment]:
-    """Decode ``path`` and transcribe it.  The one code path for pipeline and CLI.
-
-    ``channels="auto"`` uses stereo when the file has two *different*
-    channels, mono otherwise.  ``"stereo"`` on a one-channel file raises
-    AudioRejected(code="not_stereo").  Call ``probe_audio`` first: this only
-    guards against files longer than ``max_duration_s``.
-    """
-    arrays = decode_channels(path, sample_rate=ANALYSIS_SAMPLE_RATE, max_duration_s=max_duration_s)
-    layout = _choose_layout(arrays, channels)
-    return transcribe_audio(
-        arrays, layout=layout, agent_channel=agent_channel, options=options, progress=progress, engine=engine
-    )
+    """The segments of ``transcribe_call`` without mono speaker separation (mono stays ``unknown``)."""
+    return transcribe_call(
+        path,
+        channels=channels,
+        agent_channel=agent_channel,
+        options=options,
+        progress=progress,
+        max_duration_s=max_duration_s,
+        engine=engine,
+        separate_mono=False,
+    ).segments
 
 
 def _choose_layout(arrays: Sequence[np.ndarray], choice: ChannelChoice) -> Layout:
