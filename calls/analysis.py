@@ -92,7 +92,8 @@ def call_analyse(call_id: int) -> CallAnalysis | None:
                     rule_code=hit.rule,
                     rule_version=rule.version if rule else 1,
                     explanation=hit.explanation[:300],
-                    suggestion=hit.suggestion[:300],
+                    # advice on phrasing is for the agent; a customer's words get none
+                    suggestion=hit.suggestion[:300] if segment.speaker == Speaker.AGENT else "",
                     score=hit.score,
                 )
                 kept = reviews.get(_review_key(flag))

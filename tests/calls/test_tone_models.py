@@ -159,3 +159,11 @@ def test_the_rulebook_is_in_the_admin_and_a_broken_rule_is_refused_there(client,
     response = client.post(f"/admin/calls/rule/{rule.pk}/change/", data)
     assert response.status_code == 200 and "pattern does not compile" in response.content.decode()
     assert Rule.objects.get(pk=rule.pk).version == rule.version
+
+
+def test_a_customers_flag_carries_no_advice_on_phrasing(world):
+    transcript_for(world.call_a, RUDE_CALL)
+    call_analyse(world.call_a.pk)
+    customer = Flag.objects.filter(call=world.call_a, speaker="customer")
+    assert customer.exists() and not customer.exclude(suggestion="").exists()
+    assert Flag.objects.filter(call=world.call_a, speaker="agent").exclude(suggestion="").exists()
