@@ -1,13 +1,14 @@
-"""Fitting and measuring the tone model: seeded, reproducible, thresholds chosen on validation.
+"""Fitting and measuring the tone model: seeded, reproducible, thresholds chosen out of fold.
 
-    model = fit(rules, train, validation, seed=0)
-    scores = evaluate(Analyzer(rules, model=model), test)
+    result = fit_cv(rules, examples, seed=0)
+    scores = evaluate(Analyzer(rules, model=result.model), test)
 
 One logistic regression per category (liblinear, deterministic for a given row order) over the
 hashed features of `tone.features`; each row counts only for the categories it is labelled for
 (`Example.known`), so a reviewer's verdict on a blame flag teaches the blame model and nothing
-else. The regularisation strength and the threshold are chosen on the validation split,
-precision first (see choose_threshold): the best F1 among thresholds that flag few clean lines.
+else. The regularisation strength and the thresholds are chosen on leave-one-writer-out scores
+(fit_cv), precision first (choose_threshold): the best F1 among thresholds that flag few clean
+lines.
 """
 
 from __future__ import annotations
@@ -85,74 +86,6 @@ class FitResult:
     validation: dict[str, dict[str, float]] = field(default_factory=dict)
     # fit_cv: per category, the out-of-fold (labels, scores, clean-line mask) thresholds came from
     out_of_fold: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-
-
-def fit(
-    rules: Sequence[RuleSpec],
-    train: Sequence[Example],
-    validation: Sequence[Example],
-    *,
-    seed: int = 0,
-    with_rules: bool = True,
-    kiwi: Any = None,
-    c_grid: Sequence[float] = C_GRID,
-    meta: dict[str, Any] | None = None,
-) -> FitResult:
-    from sklearn.linear_model import LogisticRegression
-
-    started = time.time()
-    analyzer = Analyzer(rules, kiwi=kiwi)
-    x_train = vectorize(analyzer.featurize([(e.text, e.speaker, e.context or None) for e in train], with_rules))
-    x_val = vectorize(analyzer.featurize([(e.text, e.speaker, e.context or None) for e in validation], with_rules))
-    # liblinear's time grows with the width of the matrix: fit on the columns training uses only
-    used = np.unique(x_train.indices)
-    x_train, x_val = x_train[:, used], x_val[:, used]
-    weights = np.zeros((N_FEATURES, len(MODEL_CATEGORIES)), dtype=np.float32)
-    bias = np.zeros(len(MODEL_CATEGORIES), dtype=np.float32)
-    thresholds: dict[str, float] = {}
-    report: dict[str, dict[str, float]] = {}
-    for col, category in enumerate(MODEL_CATEGORIES):
-        tr = np.array([category in e.known for e in train])
-        va = np.array([category in e.known for e in validation])
-        y_tr = np.array([category in e.labels for e in train], dtype=int)[tr]
-        y_va = np.array([category in e.labels for e in validation], dtype=int)[va]
-        # clean call lines (the curse set's comments are no call lines: precision covers them)
-        clean_va = np.array(
-            [not e.labels and e.speaker != "unknown" and e.known == categories_for(e.speaker) for e in validation]
-        )[va]
-        w_tr = np.array([e.weight for e in train])[tr]
-        if y_tr.sum() == 0 or y_tr.sum() == len(y_tr):
-            continue
-        best: tuple[float, Any, float, float] | None = None
-        for c in c_grid:
-            clf = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=seed)
-            clf.fit(x_train[tr], y_tr, sample_weight=w_tr)
-            p_va = clf.predict_proba(x_val[va])[:, 1] if va.any() else np.zeros(0)
-            t, f1 = choose_threshold(y_va, p_va, clean_va) if va.any() else (0.5, 0.0)
-            if best is None or f1 > best[0] + 1e-9:
-                best = (f1, clf, t, c)
-        f1, clf, t, c = best
-        weights[used, col] = clf.coef_[0]
-        bias[col] = clf.intercept_[0]
-        thresholds[category] = round(t, 4)
-        p_va = clf.predict_proba(x_val[va])[:, 1] if va.any() else np.zeros(0)
-        pred = p_va >= t
-        tp = int((pred & (y_va == 1)).sum())
-        fp = int((pred & (y_va == 0)).sum())
-        fn = int((~pred & (y_va == 1)).sum())
-        p, r, f = prf(tp, fp, fn)
-        report[category] = {"P": round(p, 4), "R": round(r, 4), "F1": round(f, 4), "threshold": t, "C": c}
-    info = {
-        "seed": seed,
-        "with_rules": with_rules,
-        "train_rows": len(train),
-        "validation_rows": len(validation),
-        "validation": report,
-        "fit_seconds": round(time.time() - started, 1),
-        "rules": {spec.code: rule_fingerprint(spec) for spec in rules} if with_rules else {},
-        **(meta or {}),
-    }
-    return FitResult(ToneModel(weights, bias, MODEL_CATEGORIES, thresholds, info), report)
 
 
 def writer_of(example: Example) -> str:

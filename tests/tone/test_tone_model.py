@@ -8,7 +8,7 @@ from tone.corpus import Example, categories_for, load_split
 from tone.engine import Analyzer
 from tone.model import ToneModel, shipped_model
 from tone.morph import get_kiwi
-from tone.training import choose_threshold, fit
+from tone.training import choose_threshold, fit_cv
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def analyzer():
 def small_fit():
     train = load_split("train")[::12]
     validation = load_split("validation")[::6]
-    return fit(load_starter_rules(), train, validation, seed=3, kiwi=get_kiwi(), c_grid=(4.0,)), validation
+    return fit_cv(load_starter_rules(), train + validation, seed=3, kiwi=get_kiwi(), c_grid=(4.0,)), validation
 
 
 def categories(analyzer, text, speaker="agent", context=None):
@@ -41,7 +41,7 @@ def test_a_trained_model_round_trips_through_save_and_load(small_fit, tmp_path):
 
 def test_the_same_data_and_seed_give_the_same_model(small_fit):
     result, validation = small_fit
-    again = fit(load_starter_rules(), load_split("train")[::12], validation, seed=3, kiwi=get_kiwi(), c_grid=(4.0,))
+    again = fit_cv(load_starter_rules(), load_split("train")[::12] + validation, seed=3, kiwi=get_kiwi(), c_grid=(4.0,))
     result.model.meta.pop("fit_seconds", None)
     again.model.meta.pop("fit_seconds", None)
     assert again.model.to_bytes() == result.model.to_bytes()
