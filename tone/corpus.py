@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .features import PUNCTUATION
 from .model import CATEGORY_SPEAKERS, MODEL_CATEGORIES
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
@@ -171,7 +172,7 @@ def extra_training(shared_data: Path | None, repo: Path | None = None) -> list[E
 
 # --- speech-recogniser style ---------------------------------------------------------------------
 
-_PUNCT = re.compile(r"[.,?!…~·:;'\"‘’“”()\[\]「」『』]")
+_PUNCT = re.compile(f"[{re.escape(PUNCTUATION)}]")
 _FILLERS = ("어", "음", "그", "아", "네", "그니까", "뭐", "이제")
 
 

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 
 from . import morph
-from .features import CHAR_DROP, CHAR_NGRAMS, coarse_tag, line_features
+from .features import CHAR_DROP, CHAR_NGRAMS, PUNCTUATION, coarse_tag, line_features
 from .model import CATEGORY_SPEAKERS, ToneModel
 from .patterns import CompiledPattern, PatternError, compile_pattern
 from .rules import FlagHit, RuleSpec
 
 _SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
-_TRIM = ".,?!…~·:;'\"‘’“”()[]「」『』"
+_TRIM = PUNCTUATION
 # A written sentence ends at . ? ! … (followed by a space or the end) or a line break. ASR text
 # without punctuation is one sentence, however many places Kiwi splits it at.
 _SENTENCE_END = re.compile(r"[.?!…。]+(?=\s|$)|\n")

@@ -11,9 +11,8 @@ tokenisation. A line becomes a list of feature strings:
 - `r:` the categories (and codes) of the rules that fired, so the rulebook feeds the model and
   a trainer's new rule counts through its category even before a retrain;
 - `x:` the other party's previous turn (morphemes, question, speech level): "잘 모르겠습니다"
-  reads differently after "환불 언제 돼요?" than after "이거 무슨 뜻이에요?".
-
-- `w:` / `wb:` the words (eojeol) as written and word bigrams, for set phrases the morphemes split;
+  reads differently after "환불 언제 돼요?" than after "이거 무슨 뜻이에요?";
+- `w:` / `wb:` the words (eojeol) as written and word bigrams, for set phrases the morphemes split.
 
 Feature strings are hashed (CRC-32, tone.model.feature_index) into a fixed-width space, so the
 model needs no vocabulary and a feature never seen in training simply has weight zero.
@@ -31,8 +30,10 @@ CHAR_NGRAMS = (3, 4)
 
 # Tags whose morphemes carry little: punctuation, symbols, foreign, numbers.
 _SKIP_TAGS = frozenset({"SF", "SP", "SS", "SSO", "SSC", "SE", "SO", "SW", "SH", "SL", "SN", "SB", "UN", "W_SERIAL"})
-_WORD_PUNCT = str.maketrans({c: " " for c in ".,?!…~·:;'\"‘’“”()[]「」『』"})
-CHAR_DROP = str.maketrans("", "", " \t\n.,?!…~·:;'\"‘’“”()[]「」『』-_/")
+# The punctuation written text and Whisper use; the analyser trims spans by it too.
+PUNCTUATION = ".,?!…~·:;'\"‘’“”()[]「」『』"
+_WORD_PUNCT = str.maketrans({c: " " for c in PUNCTUATION})
+CHAR_DROP = str.maketrans("", "", " \t\n" + PUNCTUATION + "-_/")
 
 
 def coarse_tag(tag: str) -> str:

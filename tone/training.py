@@ -84,8 +84,12 @@ def choose_threshold(
 class FitResult:
     model: ToneModel
     validation: dict[str, dict[str, float]] = field(default_factory=dict)
-    # fit_cv: per category, the out-of-fold (labels, scores, clean-line mask) thresholds came from
-    out_of_fold: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def is_clean_call_line(example: Example) -> bool:
+    """An agent or customer line labelled for all its speaker's categories and flagged for none
+    (the curse set's comments, of unknown speaker, are no call lines)."""
+    return not example.labels and example.speaker != "unknown" and example.known == categories_for(example.speaker)
 
 
 def writer_of(example: Example) -> str:
@@ -128,13 +132,8 @@ def fit_cv(
     held_out = sorted(g for g in set(groups) if g)
     original = np.array([not e.source.endswith(":asr") for e in examples])
     sample_weight = np.array([e.weight for e in examples])
-    clean = np.array(
-        [not e.labels and e.speaker != "unknown" and e.known == categories_for(e.speaker) for e in examples]
-    )
+    clean = np.array([is_clean_call_line(e) for e in examples])
     flagged_oof = np.zeros(len(examples), dtype=bool)  # any category over its threshold, out of fold
-    out_of_fold: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    candidates: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, float]] = {}
-    chosen_c: dict[str, float] = {}
     weights = np.zeros((N_FEATURES, len(MODEL_CATEGORIES)), dtype=np.float32)
     bias = np.zeros(len(MODEL_CATEGORIES), dtype=np.float32)
     thresholds: dict[str, float] = {}
@@ -164,18 +163,13 @@ def fit_cv(
         clf.fit(x[known], y[known], sample_weight=sample_weight[known])
         weights[used, col] = clf.coef_[0]
         bias[col] = clf.intercept_[0]
-        chosen_c[category] = c
-        candidates[category] = (scored, y, oof, t)
-    in_corpus = original & (groups != "") & ~np.char.startswith(groups.astype(str), "curse")
-    for category, (scored, y, oof, t) in candidates.items():
         thresholds[category] = round(t, 4)
         pred = oof[scored] >= t
         truth = y[scored] == 1
         p, r, f = prf(int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum()))
-        report[category] = {"P": round(p, 4), "R": round(r, 4), "F1": round(f, 4), "threshold": t}
-        report[category]["C"] = chosen_c[category]
+        report[category] = {"P": round(p, 4), "R": round(r, 4), "F1": round(f, 4), "threshold": t, "C": c}
         flagged_oof |= scored & (oof >= t)
-        out_of_fold[category] = (y[scored], oof[scored], clean[scored])
+    in_corpus = original & (groups != "") & ~np.char.startswith(groups.astype(str), "curse")
     clean_oof = {
         speaker: [
             int((flagged_oof & clean & in_corpus & is_speaker).sum()),
@@ -197,7 +191,7 @@ def fit_cv(
         "rules": {spec.code: rule_fingerprint(spec) for spec in rules} if with_rules else {},
         **(meta or {}),
     }
-    return FitResult(ToneModel(weights, bias, MODEL_CATEGORIES, thresholds, info), report, out_of_fold)
+    return FitResult(ToneModel(weights, bias, MODEL_CATEGORIES, thresholds, info), report)
 
 
 @dataclass
@@ -231,7 +225,7 @@ def evaluate(analyzer: Analyzer, examples: Sequence[Example]) -> Scores:
                 counts[c][1] += 1
             elif c in e.labels:
                 counts[c][2] += 1
-        if not e.labels and e.speaker in ("agent", "customer") and e.known == categories_for(e.speaker):
+        if is_clean_call_line(e):
             bucket = clean_a if e.speaker == "agent" else clean_c
             bucket[1] += 1
             bucket[0] += bool(got)
