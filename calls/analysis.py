@@ -45,18 +45,24 @@ def _review_key(flag: Flag) -> tuple:
     return (flag.segment_id, flag.rule_code, flag.start, flag.end)
 
 
+def call_turns(call: Call) -> tuple[list[Segment], dict[int, str], list[str | None]]:
+    """The call's segments in order, who said each as analysis reads it, and the other party's
+    turn before each: what the tone analyser is given (and what retraining gives the model)."""
+    segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
+    # A mono call whose agent we could not pick out is analysed as if nobody were known (profanity
+    # only, no agent scoring); its page says so and a reviewer can settle the speakers.
+    uncertain = {r.transcript.pk for r in call.recordings.filter(transcript__isnull=False) if r.speakers_uncertain}
+    spoken_by = {seg.pk: "unknown" if seg.transcript_id in uncertain else seg.speaker for seg in segments}
+    return segments, spoken_by, previous_turns(segments, spoken_by)
+
+
 def call_analyse(call_id: int) -> CallAnalysis | None:
     """Analyse every stored segment of the call with the current rulebook."""
     call = Call.objects.filter(pk=call_id).first()
     if call is None:
         return None
-    segments = list(Segment.objects.filter(call=call).order_by("start", "transcript_id", "index"))
+    segments, spoken_by, contexts = call_turns(call)
     key, analyzer = get_analyzer()
-    # A mono call whose agent we could not pick out is analysed as if nobody were known (profanity
-    # only, no agent scoring); its page says so and a reviewer can settle the speakers.
-    uncertain = {r.transcript.pk for r in call.recordings.filter(transcript__isnull=False) if r.speakers_uncertain}
-    spoken_by = {seg.pk: "unknown" if seg.transcript_id in uncertain else seg.speaker for seg in segments}
-    contexts = previous_turns(segments, spoken_by)
     hits_per_segment = analyzer.analyze_many(
         (seg.text, spoken_by[seg.pk], context) for seg, context in zip(segments, contexts, strict=True)
     )

@@ -5,7 +5,6 @@ import hashlib
 import threading
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -99,7 +98,7 @@ def get_analyzer() -> tuple[str, Analyzer]:
     from .tone_models import active_model, active_model_digest
 
     global _cached
-    key = rulebook_key() + (":" + active_model_digest() if settings.TONE_MODEL_ENABLED else "")
+    key = f"{rulebook_key()}:{active_model_digest()}"  # '' after the colon: rules alone
     cached = _cached
     if cached and cached[0] == key:
         return cached

@@ -27,7 +27,7 @@ from tone.model import SHIPPED_MODEL_PATH, ToneModel, model_digest, shipped_mode
 from tone.morph import get_kiwi
 from tone.training import C_GRID, Scores, evaluate, fit_cv, prf
 
-from .models import Flag, LabelledLine, ReviewStatus, Rule, Segment, Speaker, ToneModelVersion
+from .models import Flag, LabelledLine, ReviewStatus, Rule, Speaker, ToneModelVersion
 
 logger = logging.getLogger(__name__)
 RETRAIN_C_GRID = C_GRID
@@ -72,30 +72,22 @@ def active_model() -> tuple[str, ToneModel | None]:
 # --- training data from the app ------------------------------------------------------------------
 
 
-def _previous_other_turn(segment: Segment) -> str:
-    if segment.speaker not in (Speaker.AGENT, Speaker.CUSTOMER):
-        return ""
-    prev = (
-        Segment.objects.filter(call_id=segment.call_id, start__lte=segment.start)
-        .exclude(pk=segment.pk)
-        .exclude(speaker=segment.speaker)
-        .order_by("-start")
-        .values_list("text", flat=True)
-        .first()
-    )
-    return prev or ""
-
-
 def reviewer_examples() -> list[Example]:
     """Confirmed and dismissed flags, and trainer-labelled lines, as training rows."""
+    from .analysis import call_turns
+
     out: list[Example] = []
     verdicts = (
         Flag.objects.exclude(review_status=ReviewStatus.UNREVIEWED)
         .exclude(speaker=Speaker.UNKNOWN)
-        .select_related("segment")
-        .order_by("id")
+        .select_related("segment", "call")
+        .order_by("call_id", "id")
     )
+    contexts: dict[int, str | None] = {}  # segment id -> the other party's turn before it
     for flag in verdicts:
+        if flag.segment_id not in contexts:
+            segments, _spoken_by, before = call_turns(flag.call)
+            contexts.update(zip((s.pk for s in segments), before, strict=True))
         positive = flag.review_status == ReviewStatus.CONFIRMED
         out.append(
             Example(
@@ -103,7 +95,7 @@ def reviewer_examples() -> list[Example]:
                 speaker=flag.speaker,
                 labels=frozenset({flag.category}) if positive else frozenset(),
                 known=frozenset({flag.category}) & categories_for(flag.speaker),
-                context=_previous_other_turn(flag.segment),
+                context=contexts.get(flag.segment_id) or "",
                 source="review",
                 id=f"flag-{flag.pk}",
             )
