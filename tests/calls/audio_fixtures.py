@@ -284,6 +284,15 @@ class AudioFactory:
 
         return self._cached("long-speech.wav", build)
 
+    def very_long_speech(self) -> Path:
+        """About four minutes of the same lines: still decoding seconds after transcription starts,
+        however fast batched Whisper gets (the worker-kill tests need a window to kill in)."""
+
+        def build(out: Path) -> None:
+            _sox(*[str(self.long_speech())] * 4, str(out))
+
+        return self._cached("very-long-speech.wav", build)
+
     # -- stereo --------------------------------------------------------------
 
     def stereo_call(self) -> Path:

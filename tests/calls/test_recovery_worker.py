@@ -49,7 +49,7 @@ def test_a_worker_killed_whole_mid_transcription_is_recovered_by_the_sweeper_exa
     # Given a recording being transcribed by a worker without beat,
     first = WorkerProcess(tmp_path / "first.log")
     try:
-        code, body = _upload(api, world.agent_a, world.call_a, audio_factory.long_speech())
+        code, body = _upload(api, world.agent_a, world.call_a, audio_factory.very_long_speech())
         assert code == 201, body
         recording_id = body["id"]
         _wait(
