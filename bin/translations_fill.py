@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Fill the Korean catalogue from locale/src/ko.json, the one place translations are written.
+"""Fill the Korean catalogue from locale/src/ko*.json, the one place translations are written.
+
+ko.json holds the app's strings; a feature may keep its own ko_<feature>.json beside it (read in
+name order; a msgid in two files must have the same translation).
 
     DJANGO_DEBUG=1 .venv/bin/python manage.py makemessages -l ko -l en --ignore=.venv --ignore=tests \
         --ignore=bench --ignore=var
@@ -16,11 +19,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "ko" / "LC_MESSAGES" / "django.po"
-SOURCE = ROOT / "locale" / "src" / "ko.json"
+SOURCES = ROOT / "locale" / "src"
 
 
 def main() -> int:
-    translations = json.loads(SOURCE.read_text(encoding="utf-8"))
+    translations: dict[str, str] = {}
+    for source in sorted(SOURCES.glob("ko*.json")):
+        for msgid, value in json.loads(source.read_text(encoding="utf-8")).items():
+            if translations.get(msgid, value) != value:
+                print(f"{source.name}: {msgid!r} translated twice, differently", file=sys.stderr)
+                return 1
+            translations[msgid] = value
     blocks = PO.read_text(encoding="utf-8").split("\n\n")
     out, missing = [], []
     for block in blocks:
