@@ -8,13 +8,15 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tone import call_metrics, mot_checklist
 
 from .models import Call, CallAnalysis, Category, Flag, Notification, ReviewStatus, Rule, Segment, Severity, Speaker
+from .notifications import notification_create
 from .rulebook import get_analyzer
 from .selectors import counts_against_agent
 
@@ -147,12 +149,11 @@ def call_notify(call_id: int) -> int:
     message = f"{message}\n{_('Evidence')}:\n{moments}"
     told = 0
     for supervisor in call.team.supervisors.filter(is_active=True):
-        try:
-            with transaction.atomic():
-                Notification.objects.create(
-                    recipient=supervisor, kind=Notification.Kind.ABUSE, call=call, message=message
-                )
-        except IntegrityError:
+        link = reverse("calls:detail", args=[call.pk]) + f"#flag-{evidence[0].pk}"
+        note = notification_create(
+            recipient=supervisor, kind=Notification.Kind.ABUSE, call=call, message=message, link=link
+        )
+        if note is None:
             continue  # told already: a re-run must not tell twice
         told += 1
         if supervisor.email and settings.EMAIL_URL:

@@ -584,21 +584,39 @@ class CallAnalysis(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app message to one person (e.g. a supervisor told of customer abuse)."""
+    """An in-app message to one person: the bell on every page lists the unread ones.
+
+    Written only through calls.notifications.notification_create. `link` is the path of the
+    moment it is about (a call page with the flag's anchor, an evaluation, a dispute). An abuse
+    alert is sent at most once per call and recipient; other kinds may repeat.
+    """
 
     class Kind(models.TextChoices):
         ABUSE = "abuse", _("Customer abuse")
+        DISPUTE = "dispute", _("Dispute")
+        DISPUTE_REPLY = "dispute_reply", _("Reply to a dispute")
+        EVALUATION = "evaluation", _("Evaluation")
+        ASSIGNMENT = "assignment", _("Coaching assignment")
+        REVIEW = "review", _("Review")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="notifications", null=True)
     message = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "call"], name="notification_once_per_call")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "call"],
+                condition=models.Q(kind="abuse"),
+                name="notification_abuse_once_per_call",
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
 
     def __str__(self) -> str:
         return self.message[:60]

@@ -171,8 +171,8 @@ class CallAnalysisViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, view
 class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
-        fields = ["id", "kind", "call", "message", "created_at", "read_at"]
-        read_only_fields = ["id", "kind", "call", "message", "created_at"]
+        fields = ["id", "kind", "call", "message", "link", "created_at", "read_at"]
+        read_only_fields = ["id", "kind", "call", "message", "link", "created_at"]
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
