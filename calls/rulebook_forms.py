@@ -77,10 +77,8 @@ class RuleForm(forms.Form):
     )
     explanation = forms.CharField(label=_label("explanation"), max_length=300)
     suggestion = forms.CharField(label=_label("suggestion"), max_length=300, required=False)
-    must_match = ExampleLinesField(label=_label("must_match"), required=False, help_text=_("One example a line."))
-    must_not_match = ExampleLinesField(
-        label=_label("must_not_match"), required=False, help_text=_("One example a line.")
-    )
+    must_match = ExampleLinesField(label=_("Must match"), required=False, help_text=_("One example a line."))
+    must_not_match = ExampleLinesField(label=_("Must not match"), required=False, help_text=_("One example a line."))
     is_active = forms.BooleanField(label=_label("is_active"), required=False, initial=True)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -88,7 +88,12 @@
     });
   }
 
+  // The page may come back from a refused save with the pattern's error beside it; once the
+  // pattern is tried live, the live message replaces it (or clears it when the pattern compiles).
+  var serverError = form.querySelector(".field-pattern .errors");
+
   function showError(message) {
+    if (serverError) serverError.hidden = true;
     patternError.textContent = message;
     patternError.hidden = !message;
   }
@@ -127,6 +132,10 @@
         if (mine !== serial) return; // a newer draft is on its way
         panel.classList.remove("rb-busy");
         if (!result.ok) {
+          // what the last good pattern matched would mislead next to a broken one
+          examplesBox.textContent = "";
+          samplesBox.textContent = "";
+          summary.textContent = "";
           showError(result.data.error || L.lFailed);
           status.textContent = result.data.error || L.lFailed;
           status.className = "rb-live-status small rb-bad";
