@@ -149,6 +149,13 @@ class Analyzer:
             self.kiwi = morph.get_kiwi()
         return self.kiwi
 
+    def rule_hits(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
+        """Every match of the rules that apply to `speaker` on an analysed utterance, one hit per
+        match, unmerged and without the model (for trying a rule out on many stored lines)."""
+        if speaker not in _APPLIES:
+            raise ValueError(f"speaker must be agent, customer or unknown, not {speaker!r}")
+        return self._rule_hits(utt, speaker)
+
     def _rule_hits(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
         hits: list[FlagHit] = []
         compiled = self._by_speaker[speaker]
