@@ -137,17 +137,37 @@ def _transcript(call: Call, actor: User, flags: list[Flag], clips: list[Clip], n
     clip_of = {flag_id: clip for clip in clips for flag_id in clip.flag_ids}
     recordings = {flag.segment.transcript.recording_id for flag in flags}
     agent = call.agent
+    zone = timezone.get_current_timezone_name()
+    label = {
+        "call": _("Call"),
+        "agent": _("Agent"),
+        "team": _("Team"),
+        "started": _("Call started"),
+        "duration": _("Duration"),
+        "moments": _("Abusive moments"),
+        "moment": _("Moment"),
+        "time": _("Time"),
+        "severity": _("Severity"),
+        "review": _("Review"),
+        "rule": _("Rule"),
+        "words": _("Flagged words"),
+        "clip": _("Audio clip"),
+        "none": _("none"),
+    }
+    prepared = _("Prepared %(when)s by %(who)s") % {
+        "when": f"{local(now):%Y-%m-%d %H:%M:%S} ({zone})",
+        "who": f"{actor} ({actor.get_username()})",
+    }
     lines = [
         _("Customer abuse: evidence"),
         "=" * 40,
-        f"{_('Call')}: #{call.pk}",
-        f"{_('Agent')}: {agent} ({agent.get_username()})",
-        f"{_('Team')}: {call.team or '—'}",
-        f"{_('Call started')}: {local(call.started_at):%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()})",
-        f"{_('Duration')}: {call.duration_display}",
-        f"{_('Prepared')}: {local(now):%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()}), "
-        f"{_('by')} {actor} ({actor.get_username()})",
-        f"{_('Abusive moments')}: {len(flags)}",
+        f"{label['call']}: #{call.pk}",
+        f"{label['agent']}: {agent} ({agent.get_username()})",
+        f"{label['team']}: {call.team or '—'}",
+        f"{label['started']}: {local(call.started_at):%Y-%m-%d %H:%M:%S} ({zone})",
+        f"{label['duration']}: {call.duration_display}",
+        prepared,
+        f"{label['moments']}: {len(flags)}",
     ]
     audio_clips = [c for c in clips if c.name]
     if audio_clips:
@@ -168,14 +188,16 @@ def _transcript(call: Call, actor: User, flags: list[Flag], clips: list[Clip], n
     ]
     speakers = {"agent": _("Agent"), "customer": _("Customer"), "unknown": _("Unknown speaker")}
     for number, flag in enumerate(flags, start=1):
-        lines.append(f"--- {_('Moment')} {number} / {len(flags)} " + "-" * 20)
-        lines.append(f"{_('Time')}: [{_clock(flag.segment.start)}]  {_('Severity')}: {flag.get_severity_display()}")
+        lines.append(f"--- {label['moment']} {number} / {len(flags)} " + "-" * 20)
+        lines.append(
+            f"{label['time']}: [{_clock(flag.segment.start)}]  {label['severity']}: {flag.get_severity_display()}"
+        )
         review = flag.get_review_status_display()
         if flag.reviewed_by:
             review += f" ({flag.reviewed_by}, {local(flag.reviewed_at):%Y-%m-%d %H:%M})"
-        lines.append(f"{_('Review')}: {review}")
-        lines.append(f"{_('Rule')}: {flag.rule_code} — {flag.explanation}")
-        lines.append(f"{_('Flagged words')}: “{flag.excerpt}”")
+        lines.append(f"{label['review']}: {review}")
+        lines.append(f"{label['rule']}: {flag.rule_code} — {flag.explanation}")
+        lines.append(f"{label['words']}: “{flag.excerpt}”")
         lines.append("")
         for segment in _context(flag, by_transcript):
             marker = "▶" if segment.pk == flag.segment_id else " "
@@ -184,13 +206,11 @@ def _transcript(call: Call, actor: User, flags: list[Flag], clips: list[Clip], n
         clip = clip_of.get(flag.pk)
         lines.append("")
         if clip and clip.name:
-            lines.append(
-                f"{_('Audio clip')}: {clip.name} ({_clock(clip.start)}–{_clock(clip.end)}, {clip.seconds:.1f}s)"
-            )
+            lines.append(f"{label['clip']}: {clip.name} ({_clock(clip.start)}–{_clock(clip.end)}, {clip.seconds:.1f}s)")
         elif clip and clip.error:
-            lines.append(f"{_('Audio clip')}: {_('none')} — {clip.error}")
+            lines.append(f"{label['clip']}: {label['none']} — {clip.error}")
         else:
-            lines.append(f"{_('Audio clip')}: {_('none')}")
+            lines.append(f"{label['clip']}: {label['none']}")
         lines.append("")
     return "\n".join(lines) + "\n"
 

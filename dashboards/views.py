@@ -169,8 +169,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     valid = form.is_valid()
     filters = form.filters()
     page, rows = review_queue_page(review_queue_flags(request.user, filters), request.GET.get("page"))
-    for row, following in zip(rows, [*rows[1:], None], strict=True):
-        row.next_anchor = f"#row-{following.flag.pk}" if following else ""
+    for index, row in enumerate(rows):  # a plain form comes back at the next flag
+        row.next_anchor = f"#row-{rows[index + 1].flag.pk}" if index + 1 < len(rows) else ""
     query = request.GET.copy()
     query.pop("page", None)
     return render(
