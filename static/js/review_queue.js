@@ -19,12 +19,13 @@
 
   function isDone(item) { return item.classList.contains("done"); }
 
-  function focusItem(index, scroll) {
+  function focusItem(index, scroll, quiet) {
     if (index < 0 || index >= items.length) return;
     if (current >= 0 && items[current]) items[current].classList.remove("current");
     current = index;
     var item = items[current];
     item.classList.add("current");
+    if (quiet) return;  // the first item on arrival: marked, but the page stays at the top
     item.focus({ preventScroll: true });
     if (scroll !== false) item.scrollIntoView({ block: "nearest" });
     if (history.replaceState) history.replaceState(null, "", "#" + item.id);
@@ -71,7 +72,7 @@
         var state = item.querySelector("[data-role=state]");
         state.textContent = res.body.review_status_display;
         state.className = "review-state review-" + res.body.review_status;
-        item.className = item.className.replace(/\breview-\w+/g, "") + " review-" + res.body.review_status;
+        item.dataset.status = res.body.review_status;
         var reviewed = item.querySelector("[data-role=reviewed]");
         if (reviewed) reviewed.textContent = res.body.review_reason || "";
         if (!isDone(item)) {
@@ -184,5 +185,5 @@
   });
 
   var start = location.hash.indexOf("#row-") === 0 ? items.indexOf(document.getElementById(location.hash.slice(1))) : -1;
-  focusItem(start >= 0 ? start : 0, start >= 0);
+  if (start >= 0) focusItem(start, true); else focusItem(0, false, true);
 })();
