@@ -77,6 +77,9 @@ class Scope:
     def search_url(self, **extra) -> str:
         return reverse("dashboards:search") + "?" + urlencode(self.query(**extra))
 
+    def review_queue_url(self, **extra) -> str:
+        return reverse("dashboards:review_queue") + "?" + urlencode(self.query(**extra))
+
 
 def parse_date(value: str | None, default: date) -> date:
     try:
@@ -316,6 +319,8 @@ def review_queue(scope: Scope, limit: int = 15) -> list[Flag]:
 
 
 def team_dashboard(user: User, scope: Scope) -> dict:
+    from .review_queue import unreviewed_agent_flags
+
     weekly = _weekly_calls(scope)
     totals = call_totals(scope, weekly)
     table = agent_table(scope)
@@ -328,12 +333,14 @@ def team_dashboard(user: User, scope: Scope) -> dict:
         "rankings": rankings(table),
         "abuse": abuse_incidents(scope),
         "queue": review_queue(scope),
+        "to_review": unreviewed_agent_flags(scope.flags()).count(),
         "checklist_items": [ChecklistItem(item).label for item in CHECKLIST_ITEMS],
         "links": {
             "calls": scope.calls_url(),
             "flagged": scope.search_url(flagged="1"),
             "abuse": scope.search_url(category=Category.ABUSE),
-            "queue": scope.search_url(review=ReviewStatus.UNREVIEWED, severity=Severity.HIGH),
+            "queue": scope.review_queue_url(),
+            "queue_all": scope.review_queue_url(kind="all"),
         },
     }
 
