@@ -249,6 +249,7 @@ class Command(BaseCommand):
                 "created_by_id",
                 "created_at",
                 "updated_at",
+                "legal_hold",
             ],
         )
         recs = Copier(
@@ -277,13 +278,17 @@ class Command(BaseCommand):
                 "created_at",
                 "status_changed_at",
                 "finished_at",
+                "sweeps",
             ],
         )
         trs = Copier(
             Transcript,
             ["id", "recording_id", "language", "model_name", "settings_used", "processing_seconds", "created_at"],
         )
-        segs = Copier(Segment, ["id", "transcript_id", "call_id", "index", "speaker", "start", "end", "text", "words"])
+        segs = Copier(
+            Segment,
+            ["id", "transcript_id", "call_id", "index", "speaker", "start", "end", "text", "text_unmasked", "words"],
+        )
         idx = Copier(SegmentIndex, ["segment_id", "call_id", "agent_id", "team_id", "call_started_at", "terms"])
         flags = Copier(
             Flag,
@@ -306,6 +311,7 @@ class Command(BaseCommand):
                 "suggestion",
                 "review_status",
                 "review_reason",
+                "reviewed_at",
                 "created_at",
             ],
         )
@@ -344,6 +350,7 @@ class Command(BaseCommand):
                 agent.pk,
                 started.isoformat(),
                 started.isoformat(),
+                False,
             )
             if rng.random() < 0.9:
                 recs.add(
@@ -370,6 +377,7 @@ class Command(BaseCommand):
                     started.isoformat(),
                     started.isoformat(),
                     started.isoformat(),
+                    0,
                 )
                 trs.add(tr_id, rec_id, "ko", "seed", "{}", 1.0, started.isoformat())
                 t = 0.0
@@ -383,7 +391,7 @@ class Command(BaseCommand):
                     if s == 0:
                         text = agent_lines[0]
                     end = t + rng.uniform(1.5, 6.0)
-                    segs.add(seg_id, tr_id, call_id, s, speaker, round(t, 2), round(end, 2), text, "[]")
+                    segs.add(seg_id, tr_id, call_id, s, speaker, round(t, 2), round(end, 2), text, "", "[]")
                     idx.add(seg_id, call_id, agent.pk, agent.team_id, started.isoformat(), terms[text])
                     code = line_flag.get(text)
                     if code:
@@ -411,6 +419,7 @@ class Command(BaseCommand):
                             suggestion,
                             review,
                             "오탐" if review == "dismissed" else "",
+                            None if review == "unreviewed" else (started + timedelta(days=1)).isoformat(),
                             started.isoformat(),
                         )
                         flag_id += 1
