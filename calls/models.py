@@ -606,6 +606,12 @@ class CallAnalysis(models.Model):
     # coverage from these in an index-only scan instead of reading every checklist's JSON.
     checklist_found = models.PositiveSmallIntegerField(default=0, editable=False)
     checklist_due = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Denormalised from the call like Flag's (save() copies them; calls.services keeps them when
+    # a call changes agent or time), so the dashboards count analyses by team/agent and time
+    # without joining the call. Empty only for rows bulk-created around save().
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    call_started_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("call analysis")
@@ -616,9 +622,17 @@ class CallAnalysis(models.Model):
 
     def save(self, *args, **kwargs):
         self.checklist_found, self.checklist_due = checklist_bits(self.checklist)
+        call = self.call
+        self.agent_id, self.team_id, self.call_started_at = call.agent_id, call.team_id, call.started_at
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "checklist" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "checklist_found", "checklist_due"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *(("checklist_found", "checklist_due") if "checklist" in update_fields else ()),
+                "agent",
+                "team",
+                "call_started_at",
+            }
         super().save(*args, **kwargs)
 
 

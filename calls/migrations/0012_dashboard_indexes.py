@@ -1,12 +1,15 @@
 """The dashboards' access paths (issue 11: supervisor dashboard p95 <= 150 ms at 100,000 calls).
 
-- CallAnalysis gets the checklist as two bit masks (found, due), filled here for existing rows and
-  kept by CallAnalysis.save(), so coverage is counted without reading each checklist's JSON.
-- PostgreSQL only: covering indexes, so that the dashboard's two aggregate queries (calls joined to
-  their analysis, and flags) are index-only scans over the range shown. SQLite has no INCLUDE;
-  the plain indexes in the models serve it.
+- CallAnalysis gets the checklist as two bit masks (found, due), and the call's agent, team and
+  start time (as Flag has them), filled here for existing rows and kept by CallAnalysis.save(),
+  so the dashboards count analyses by team and time without joining the call or reading JSON.
+- PostgreSQL only: covering indexes, so that the dashboard's three aggregate queries (calls,
+  analyses, flags by team/agent and time) are index-only range scans over the range shown.
+  SQLite has no INCLUDE; the plain indexes in the models serve it.
 """
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 
 # A frozen copy of calls.models.CHECKLIST_BITS / checklist_bits as of this migration.
@@ -19,8 +22,17 @@ COVERING_INDEXES = {
     "flag_team_time_cover": "calls_flag (team_id, call_started_at) INCLUDE (agent_id, category, speaker, review_status)",
     "flag_agent_time_cover": "calls_flag (agent_id, call_started_at) INCLUDE (category, speaker, review_status)",
     "flag_time_cover": "calls_flag (call_started_at) INCLUDE (agent_id, category, speaker, review_status)",
-    "analysis_call_summary": (
-        "calls_callanalysis (call_id) INCLUDE (agent_flag_count, abuse_count, checklist_found, checklist_due)"
+    "analysis_team_time_cover": (
+        "calls_callanalysis (team_id, call_started_at) "
+        "INCLUDE (agent_id, agent_flag_count, abuse_count, checklist_found, checklist_due)"
+    ),
+    "analysis_agent_time_cover": (
+        "calls_callanalysis (agent_id, call_started_at) "
+        "INCLUDE (agent_flag_count, abuse_count, checklist_found, checklist_due)"
+    ),
+    "analysis_time_cover": (
+        "calls_callanalysis (call_started_at) "
+        "INCLUDE (agent_id, agent_flag_count, abuse_count, checklist_found, checklist_due)"
     ),
 }
 
@@ -78,9 +90,20 @@ def fill_checklist_bits(apps, schema_editor):
         CallAnalysis.objects.bulk_update(batch, ["checklist_found", "checklist_due"])
 
 
+def copy_call_fields(apps, schema_editor):
+    schema_editor.execute(
+        "UPDATE calls_callanalysis SET "
+        "agent_id = (SELECT c.agent_id FROM calls_call c WHERE c.id = calls_callanalysis.call_id), "
+        "team_id = (SELECT c.team_id FROM calls_call c WHERE c.id = calls_callanalysis.call_id), "
+        "call_started_at = (SELECT c.started_at FROM calls_call c WHERE c.id = calls_callanalysis.call_id)"
+    )
+
+
 def create_covering_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # The copy above queued the deferred foreign-key checks; an index cannot be built over them.
+    schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     for name, definition in COVERING_INDEXES.items():
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {definition}")
 
@@ -93,7 +116,11 @@ def drop_covering_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("calls", "0011_notification_kinds_and_links")]
+    dependencies = [
+        ("accounts", "0001_initial"),
+        ("calls", "0011_notification_kinds_and_links"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
 
     operations = [
         migrations.AddField(
@@ -106,6 +133,29 @@ class Migration(migrations.Migration):
             name="checklist_due",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
+        migrations.AddField(
+            model_name="callanalysis",
+            name="agent",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
+        ),
+        migrations.AddField(
+            model_name="callanalysis",
+            name="team",
+            field=models.ForeignKey(
+                null=True, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.team"
+            ),
+        ),
+        migrations.AddField(
+            model_name="callanalysis",
+            name="call_started_at",
+            field=models.DateTimeField(null=True),
+        ),
         migrations.RunPython(fill_checklist_bits, migrations.RunPython.noop),
+        migrations.RunPython(copy_call_fields, migrations.RunPython.noop),
         migrations.RunPython(create_covering_indexes, drop_covering_indexes),
     ]
