@@ -115,6 +115,11 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.module} → {self.agent}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("coaching:assignment_detail", args=[self.pk])
+
     @property
     def is_completed(self) -> bool:
         return self.completed_at is not None
