@@ -102,7 +102,11 @@ def _covers(unicode_range: str, codepoint: int) -> bool:
     return False
 
 
-def test_korean_font_files_are_served_with_their_licence(client):
+@override_settings(WHITENOISE_USE_FINDERS=True)  # as after collectstatic, without writing staticfiles/
+def test_korean_font_files_are_served_with_their_licence():
+    from django.test import Client
+
+    client = Client()  # a new client: WhiteNoise reads its settings when the middleware is built
     css = (ROOT / "static/css/fonts.css").read_text()
     rules = re.findall(r"font-weight:(\d+);src:url\(\.\./fonts/([^)]+\.woff2)\)[^;]*;unicode-range:([^}]+)}", css)
     assert len(rules) > 50 and {weight for weight, _name, _range in rules} == {"400", "700"}
