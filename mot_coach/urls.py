@@ -60,5 +60,6 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("coaching/", include("coaching.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("rules/", include("calls.rulebook_urls")),
     path("", include("calls.urls")),
 ]
