@@ -113,5 +113,20 @@ class CallForm(forms.ModelForm):
     def clean_started_at(self):
         return self.cleaned_data.get("started_at") or timezone.now()
 
+    # A call nobody picked up has no talk time; every other call logged at 0:00 is a slip (Enter on
+    # an untouched form) that would count toward the daily target.
+    OUTCOMES_WITHOUT_TALK = frozenset({Outcome.NO_ANSWER})
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and "duration_seconds" in self.fields and not self.errors.get("duration_seconds"):
+            outcome = data.get("outcome")
+            if not data.get("duration_seconds") and outcome and outcome not in self.OUTCOMES_WITHOUT_TALK:
+                self.add_error(
+                    "duration_seconds",
+                    _("Enter how long the call took (e.g. 3:25). Only a call with no answer may be 0:00."),
+                )
+        return data
+
     def changes(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields}

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MAX_CALL_SECONDS = 24 * 3600
-# Clocks drift and agents log calls ahead by a few minutes; a day ahead is a typo.
-MAX_FUTURE = timedelta(days=1)
+# Clocks drift by a few minutes; a call further ahead has not happened yet: a typo in the date or hour.
+MAX_FUTURE = timedelta(minutes=15)
 
 
 # Before this, a date is a typo (1688 for 2688, say), not a call: Asia/Seoul had no standard
@@ -18,7 +18,7 @@ EARLIEST_STARTED_AT = datetime(2000, 1, 1, tzinfo=UTC)
 
 def validate_started_at(value) -> None:
     if value > timezone.now() + MAX_FUTURE:
-        raise ValidationError(_("The start time is more than a day in the future."), code="future")
+        raise ValidationError(_("The start time is in the future; check the date and the time."), code="future")
     if value < EARLIEST_STARTED_AT:
         raise ValidationError(_("The start time is before the year 2000; check the date."), code="too_early")
 

@@ -159,6 +159,9 @@ def recording_upload(request: HttpRequest) -> HttpResponse:
         if not can_change_call(request.user, call):
             raise PermissionDenied
     form = CallForm(user=request.user)
+    # Empty means "now" when the file arrives (the API's default), not when the page was opened.
+    form.fields["started_at"].initial = None
+    form.fields["started_at"].help_text = _("Seoul time. Leave empty for the time of the upload.")
     return render(
         request,
         "calls/upload.html",

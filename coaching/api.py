@@ -4,7 +4,8 @@ Same convention as the calls API: objects outside your scope are 404, writes you
 are 403, anonymous is 401. Writes go through coaching.services, which check the permissions.
 """
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -29,6 +30,26 @@ from .selectors import (
     sessions_visible_to,
     suggestions_visible_to,
 )
+
+
+class PracticeSubmitSerializer(serializers.Serializer):
+    item = serializers.IntegerField()
+    reply = serializers.CharField(max_length=1000)
+
+
+class PracticeAttemptSerializer(serializers.ModelSerializer):
+    hits = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PracticeAttempt
+        fields = ["id", "assignment", "agent", "item", "reply", "passed", "polite", "hits", "created_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_hits(self, attempt: PracticeAttempt) -> list[dict]:
+        # Each hit with `category_label`, the category's name in the request's language.
+        return attempt.hits_labelled()
+
 
 # --- modules ----------------------------------------------------------------------------------
 
@@ -76,6 +97,8 @@ class ModulePermission(permissions.IsAuthenticated):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
+        if getattr(view, "action", None) == "practice":
+            return True  # free practice: the service lets agents in and refuses everyone else
         return request.method in permissions.SAFE_METHODS or can_edit_modules(request.user)
 
 
@@ -104,6 +127,20 @@ class ModuleViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         # Assignments keep pointing at it: a retired module is switched off, not deleted.
         services.module_save(actor=self.request.user, module=instance, changes={"is_active": False})
+
+    @extend_schema(request=PracticeSubmitSerializer, responses={201: PracticeAttemptSerializer})
+    @action(detail=True, methods=["post"])
+    def practice(self, request, pk=None):
+        """Free practice: an agent checks a reply to one of a published module's lines, no assignment
+        needed. The attempt is kept with `assignment` null and never completes an assignment."""
+        module = self.get_object()
+        body = PracticeSubmitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        item = module.practice_items.filter(pk=body.validated_data["item"]).first()
+        if item is None:
+            raise serializers.ValidationError({"item": _("Not a practice item of this module.")})
+        attempt = services.practice_free_submit(actor=request.user, item=item, reply=body.validated_data["reply"])
+        return Response(PracticeAttemptSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 
 # --- assignments and practice -----------------------------------------------------------------
@@ -144,18 +181,6 @@ class AssignmentCreateSerializer(serializers.Serializer):
         if bool(data.get("agent")) == bool(data.get("team")):
             raise serializers.ValidationError("Give either an agent or a team.")
         return data
-
-
-class PracticeSubmitSerializer(serializers.Serializer):
-    item = serializers.IntegerField()
-    reply = serializers.CharField(max_length=1000)
-
-
-class PracticeAttemptSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = PracticeAttempt
-        fields = ["id", "assignment", "item", "reply", "passed", "polite", "hits", "created_at"]
-        read_only_fields = fields
 
 
 class PracticeAttemptCreateSerializer(serializers.Serializer):
@@ -229,7 +254,7 @@ class AssignmentViewSet(viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         item = assignment.module.practice_items.filter(pk=body.validated_data["item"]).first()
         if item is None:
-            raise serializers.ValidationError({"item": "Not a practice item of this module."})
+            raise serializers.ValidationError({"item": _("Not a practice item of this module.")})
         attempt = services.practice_submit(
             actor=request.user, assignment=assignment, item=item, reply=body.validated_data["reply"]
         )
@@ -287,7 +312,7 @@ class PracticeAttemptViewSet(
             raise serializers.ValidationError({"assignment": "Unknown assignment."})
         item = assignment.module.practice_items.filter(pk=body.validated_data["item"]).first()
         if item is None:
-            raise serializers.ValidationError({"item": "Not a practice item of this module."})
+            raise serializers.ValidationError({"item": _("Not a practice item of this module.")})
         attempt = services.practice_submit(
             actor=request.user, assignment=assignment, item=item, reply=body.validated_data["reply"]
         )

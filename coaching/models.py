@@ -115,6 +115,11 @@ class Assignment(models.Model):
     def __str__(self) -> str:
         return f"{self.module} → {self.agent}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("coaching:assignment_detail", args=[self.pk])
+
     @property
     def is_completed(self) -> bool:
         return self.completed_at is not None
@@ -125,9 +130,16 @@ class Assignment(models.Model):
 
 
 class PracticeAttempt(models.Model):
-    """One reply an agent wrote to a practice item, and what the tone analyser said about it."""
+    """One reply an agent wrote to a practice item, and what the tone analyser said about it.
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts")
+    Without an assignment it is free practice: an agent opened a published module on their own.
+    Such attempts are kept (the agent sees them) but never count toward completing an assignment.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts", null=True, blank=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_attempts", null=True
+    )
     item = models.ForeignKey(PracticeItem, on_delete=models.CASCADE, related_name="attempts")
     reply = models.TextField(_("reply"))
     passed = models.BooleanField(_("passed"))
@@ -142,6 +154,17 @@ class PracticeAttempt(models.Model):
 
     def __str__(self) -> str:
         return self.reply[:60]
+
+    @property
+    def is_free_practice(self) -> bool:
+        return self.assignment_id is None
+
+    def hits_labelled(self) -> list[dict]:
+        """The stored hits with the category's display name (in the active language) beside its code."""
+        labels = dict(Category.choices)
+        return [
+            {**hit, "category_label": str(labels.get(hit.get("category"), hit.get("category")))} for hit in self.hits
+        ]
 
 
 class CoachingSession(models.Model):

@@ -131,8 +131,22 @@ def practice_done(assignment: Assignment) -> bool:
     return all(item.pk in passed for item in assignment.module.practice_items.all())
 
 
+def module_free_practice(agent: User, module: Module) -> list[PracticeRow]:
+    """Each practice item of a module with the agent's latest free (unassigned) reply."""
+    attempts = list(
+        PracticeAttempt.objects.filter(agent=agent, assignment__isnull=True, item__module=module).order_by(
+            "-created_at", "-id"
+        )
+    )
+    rows = []
+    for item in module.practice_items.all():
+        mine = [a for a in attempts if a.item_id == item.pk]
+        rows.append(PracticeRow(item=item, last=mine[0] if mine else None, passed=any(a.passed for a in mine)))
+    return rows
+
+
 def attempts_visible_to(user: User) -> QuerySet[PracticeAttempt]:
-    return _scope_by_agent(PracticeAttempt.objects.select_related("assignment", "item"), user, "assignment__agent")
+    return _scope_by_agent(PracticeAttempt.objects.select_related("assignment", "item"), user, "agent")
 
 
 # --- sessions and suggestions -----------------------------------------------------------------

@@ -219,15 +219,49 @@ def practice_submit(*, actor: User, assignment: Assignment, item: PracticeItem, 
         raise PermissionDenied(_("Only the agent can practise on their assignment."))
     if item.module_id != assignment.module_id:
         raise ValidationError({"item": _("This practice item belongs to another module.")})
+    reply = _practice_reply_clean(reply)
+    result = practice_check(reply)
+    return PracticeAttempt.objects.create(
+        assignment=assignment,
+        agent=actor,
+        item=item,
+        reply=reply,
+        passed=result.passed,
+        polite=result.polite,
+        hits=result.hits,
+    )
+
+
+def practice_free_submit(*, actor: User, item: PracticeItem, reply: str) -> PracticeAttempt:
+    """An agent practises a published module without an assignment.
+
+    The attempt is kept with no assignment, so it never completes one (practice_done reads only
+    the assignment's own attempts), not even a later assignment of the same module.
+    """
+    if not actor.is_agent:
+        raise PermissionDenied(_("Only agents practise modules."))
+    if not item.module.is_active:
+        raise ValidationError({"item": _("This module is not published.")})
+    reply = _practice_reply_clean(reply)
+    result = practice_check(reply)
+    return PracticeAttempt.objects.create(
+        assignment=None,
+        agent=actor,
+        item=item,
+        reply=reply,
+        passed=result.passed,
+        polite=result.polite,
+        hits=result.hits,
+    )
+
+
+def _practice_reply_clean(reply: str) -> str:
     reply = reply.strip()
     if not reply:
         raise ValidationError({"reply": _("Write a reply.")})
     if len(reply) > 1000:
         raise ValidationError({"reply": _("Keep the reply under 1000 characters.")})
-    result = practice_check(reply)
-    return PracticeAttempt.objects.create(
-        assignment=assignment, item=item, reply=reply, passed=result.passed, polite=result.polite, hits=result.hits
-    )
+    return reply
 
 
 # --- sessions ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from .selectors import (
     can_edit_modules,
     effect_summaries,
     module_for_category,
+    module_free_practice,
     modules_visible_to,
     open_assignments_for,
     open_suggestions_for,
@@ -77,17 +78,35 @@ def module_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def module_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    module = get_object_or_404(modules_visible_to(request.user), pk=pk)
+    """A module; an agent may practise any published one here without an assignment."""
+    user = request.user
+    module = get_object_or_404(modules_visible_to(user), pk=pk)
+    can_practise = user.is_agent and module.is_active
+    if request.method == "POST":
+        # The no-JavaScript path of free practice: check one reply, re-render with the verdict.
+        if not can_practise:
+            raise PermissionDenied
+        item = get_object_or_404(module.practice_items, pk=_int_or_none(request.POST.get("item")))
+        try:
+            services.practice_free_submit(actor=user, item=item, reply=request.POST.get("reply", ""))
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
     return render(
         request,
         "coaching/module_detail.html",
         {
             "module": module,
             "content_html": render_markdown(module.content),
-            "can_edit": can_edit_modules(request.user),
-            "can_coach": can_coach(request.user),
+            "can_edit": can_edit_modules(user),
+            "can_coach": can_coach(user),
+            "can_practise": can_practise,
+            "practice": module_free_practice(user, module) if can_practise else [],
         },
     )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 @login_required
@@ -160,7 +179,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     results = {}
     if request.method == "POST" and is_mine:
         # The no-JavaScript path of the practice check: submit one reply, re-render with the verdict.
-        item = get_object_or_404(assignment.module.practice_items, pk=request.POST.get("item"))
+        item = get_object_or_404(assignment.module.practice_items, pk=_int_or_none(request.POST.get("item")))
         try:
             attempt = services.practice_submit(
                 actor=request.user, assignment=assignment, item=item, reply=request.POST.get("reply", "")
@@ -182,6 +201,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "practice": assignment_practice(assignment),
             "results": results,
             "is_mine": is_mine,
+            "can_practise": is_mine and assignment.completed_at is None,
             "can_complete": is_mine and assignment.completed_at is None and practice_done(assignment),
             "effect": assignment_effect(assignment, days=days),
             "days": days,

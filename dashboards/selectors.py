@@ -6,7 +6,7 @@ queries is fixed and the work grows with the range shown, not with the whole tab
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -105,7 +105,7 @@ class Scope:
         return reverse("dashboards:review_queue") + "?" + urlencode(self.query(**extra))
 
 
-def parse_date(value: str | None, default: date) -> date:
+def parse_date(value: str | None, default: date | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else default
     except ValueError:
@@ -113,23 +113,43 @@ def parse_date(value: str | None, default: date) -> date:
 
 
 def dashboard_scope(user: User, params) -> Scope:
-    """The scope a user asked for in the query string, narrowed to what they may see."""
+    """The scope a user asked for in the query string, narrowed to what they may see.
+
+    Without a start date the range is the last DEFAULT_DAYS days, but starts no earlier than the
+    first call in the scope: a team with a month of calls sees that month, not nine empty weeks.
+    """
     today = timezone.localdate()
     date_to = parse_date(params.get("started_to"), today)
-    date_from = parse_date(params.get("started_from"), date_to - timedelta(days=DEFAULT_DAYS - 1))
+    date_from = parse_date(params.get("started_from"), None)
+    if user.is_agent:
+        scope = Scope(None, date_from or date_to, date_to, agent_id=user.pk)
+    else:
+        visible = team_ids_visible_to(user)
+        team_id = None
+        try:
+            team_id = int(params.get("team") or 0) or None
+        except ValueError:
+            team_id = None
+        if team_id and (visible is None or team_id in visible):
+            scope = Scope(frozenset({team_id}), date_from or date_to, date_to, team_id=team_id)
+        else:
+            scope = Scope(None if visible is None else frozenset(visible), date_from or date_to, date_to)
+    if date_from is None:
+        date_from = _default_start(scope, date_to)
     if date_from > date_to:
         date_from, date_to = date_to, date_from
-    if user.is_agent:
-        return Scope(None, date_from, date_to, agent_id=user.pk)
-    visible = team_ids_visible_to(user)
-    team_id = None
-    try:
-        team_id = int(params.get("team") or 0) or None
-    except ValueError:
-        team_id = None
-    if team_id and (visible is None or team_id in visible):
-        return Scope(frozenset({team_id}), date_from, date_to, team_id=team_id)
-    return Scope(None if visible is None else frozenset(visible), date_from, date_to)
+    return replace(scope, date_from=date_from, date_to=date_to)
+
+
+def _default_start(scope: Scope, date_to: date) -> date:
+    earliest = date_to - timedelta(days=DEFAULT_DAYS - 1)
+    calls = Call.objects.filter(started_at__lt=scope.end)
+    if scope.agent_id:
+        calls = calls.filter(agent_id=scope.agent_id)
+    if scope.team_ids is not None:
+        calls = calls.filter(team_id__in=scope.team_ids)
+    first = calls.order_by("started_at").values_list("started_at", flat=True).first()
+    return max(earliest, timezone.localdate(first)) if first else earliest
 
 
 def _week_start(day: date) -> date:

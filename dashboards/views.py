@@ -39,12 +39,15 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
     context["teams"] = selectors.teams_for_filter(request.user)
     context["category_chart"] = charts.bar_chart(context["categories"], value="per100", label="label")
     context["trend_chart"] = charts.line_chart(
-        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]],
+        [{**w, "label": w["week"].strftime("%m-%d")} for w in context["weeks"]],
         series=[("per100", "line"), ("abuse", "line2")],
         label="label",
     )
     context["calls_chart"] = charts.bar_chart(
-        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]], value="calls", label="label"
+        [{**w, "label": w["week"].strftime("%m-%d")} for w in context["weeks"]],
+        value="calls",
+        label="label",
+        thin_labels=True,
     )
     return render(request, "dashboards/team.html", context)
 
@@ -56,7 +59,7 @@ def agent_dashboard(request: HttpRequest) -> HttpResponse:
     scope = selectors.dashboard_scope(request.user, request.GET)
     context = selectors.agent_dashboard(request.user, scope)
     context["trend_chart"] = charts.line_chart(
-        [{**w, "label": w["week"].strftime("%m/%d")} for w in context["weeks"]],
+        [{**w, "label": w["week"].strftime("%m-%d")} for w in context["weeks"]],
         series=[("per100", "line")],
         label="label",
     )

@@ -144,6 +144,8 @@ LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", _("Korean")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Seoul")
+# Zero-padded YYYY-MM-DD HH:MM in both languages (mot_coach/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["mot_coach.formats"]
 USE_I18N = True
 USE_TZ = True
 

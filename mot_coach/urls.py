@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import coaching.api  # noqa: F401  (registers its viewsets on the router)
@@ -39,7 +41,18 @@ api_urlpatterns = [
     path("", include(router.urls)),
 ]
 
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on every page whatever the <link rel=icon> says."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("favicon.ico")  # per request: the hashed name exists only after collectstatic
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

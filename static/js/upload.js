@@ -25,6 +25,19 @@
     return li;
   }
 
+  // A refusal names its reason per field ({"file": [...], "started_at": [...]}) or in `detail`.
+  function reasonOf(body, xhr) {
+    if (body.detail) return body.detail;
+    var parts = [];
+    Object.keys(body).forEach(function (key) {
+      var value = body[key];
+      var text = Array.isArray(value) ? value.join(" ") : String(value);
+      var label = form.querySelector("label[for=id_" + key + "]");
+      parts.push(label && key !== "file" ? label.textContent.replace(/:$/, "") + ": " + text : text);
+    });
+    return parts.join(" · ") || xhr.statusText;
+  }
+
   function upload(file) {
     var li = row(file);
     var bar = li.querySelector("progress");
@@ -34,7 +47,9 @@
     if (form.dataset.call) {
       data.append("call", form.dataset.call);
     } else {
-      ["agent", "direction", "outcome", "campaign"].forEach(function (name) {
+      // started_at is the datetime-local value (Seoul wall time, no offset): the API reads it in
+      // the server's time zone, Asia/Seoul. Empty fields are left out and take the API's defaults.
+      ["agent", "direction", "outcome", "campaign", "customer_name", "customer_phone", "started_at"].forEach(function (name) {
         var value = field(name);
         if (value) data.append(name, value);
       });
@@ -63,8 +78,8 @@
         state.appendChild(link);
       } else {
         li.classList.add("bad");
-        var reason = (body.file && body.file.join(" ")) || body.detail || JSON.stringify(body) || xhr.statusText;
-        state.textContent = t.failed + ": " + reason;
+        state.textContent = t.failed + ": " + reasonOf(body, xhr);
+        return;
       }
     };
     xhr.onerror = function () { li.classList.add("bad"); state.textContent = t.network; };

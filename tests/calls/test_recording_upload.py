@@ -167,3 +167,38 @@ def test_deleting_a_call_deletes_its_recording_files(
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/calls/{world.call_a.pk}/").status_code == 204
     assert _stored_files(settings) == []
+
+
+def test_upload_with_customer_and_start_time_keeps_them_in_seoul_time(agent_api, world, audio_factory):
+    """Regression: the upload form could not set the customer or the start time, so every call was
+    stamped with the upload time. The page sends the datetime-local value (Seoul wall time)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    response = _upload(
+        agent_api,
+        audio_factory.speech(),
+        direction="inbound",
+        outcome="resolved",
+        customer_name="김고객",
+        customer_phone="010-2345-6789",
+        started_at="2024-03-05T09:07",
+    )
+    assert response.status_code == 201, response.content
+    call = Call.objects.get(pk=response.json()["call"])
+    assert call.customer_name == "김고객" and call.customer_phone == "01023456789"
+    assert call.started_at == datetime(2024, 3, 5, 9, 7, tzinfo=ZoneInfo("Asia/Seoul"))
+
+
+def test_upload_with_a_1999_start_is_refused_and_nothing_is_kept(agent_api, audio_factory, settings):
+    response = _upload(agent_api, audio_factory.speech(), started_at="1999-12-31T23:00")
+    assert response.status_code == 400 and "started_at" in response.json()
+    assert not Recording.objects.exists() and _stored_files(settings) == []
+
+
+def test_the_upload_page_offers_customer_and_start_time(client, world):
+    client.force_login(world.agent_a)
+    page = client.get("/calls/upload/").content.decode()
+    for name in ("customer_name", "customer_phone", "started_at"):
+        assert f'name="{name}"' in page
+    assert 'name="started_at" value=' not in page  # empty: the time of the upload, not of the page

@@ -131,7 +131,8 @@ def test_supervisor_reviews_a_flagged_call_and_agent_sees_only_own_calls(server,
         page.click("[data-role=export-csv]")
     path = download.value.path()
     content = Path(path).read_text(encoding="utf-8-sig")
-    assert content.startswith("call_id,") and f"\n{audio_call.pk}," in content
+    # Headers are labels in the browser's language (Accept-Language): the first is the call's id.
+    assert content.split(",")[0] in ("Call ID", "통화 번호") and f"\n{audio_call.pk}," in content
     context.close()
 
     agent = browser.new_context(viewport={"width": 1280, "height": 900})

@@ -1,6 +1,5 @@
 """Team and agent dashboards: figures, scoping, drill-down links and the landing page."""
 
-import csv
 import io
 from datetime import timedelta
 
@@ -11,8 +10,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from calls.analysis import call_analyse
-from dashboards.export import AGENT_SIDE
+from dashboards.export import AGENT_SIDE, COLUMNS
 from dashboards.services import call_index
+from tests.exports import csv_dicts
 from tests.factories import RUDE_CALL, CallFactory, transcript_for
 
 
@@ -132,7 +132,7 @@ def test_export_csv_has_metrics_and_flags_within_scope(client, world, flagged_ca
     client.force_login(world.supervisor_a)
     response = client.get(reverse("dashboards:export"), {"format": "csv"})
     assert response.status_code == 200 and response.streaming
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    rows = csv_dicts(response)
     assert {int(r["call_id"]) for r in rows} == {world.call_a.pk, world.call_a2.pk}
     row = next(r for r in rows if int(r["call_id"]) == world.call_a.pk)
     assert row["dead_air_total_seconds"] == "7.0" and int(row["agent_flags_dismissive"]) >= 1 and "담당" in row["flags"]
@@ -140,11 +140,7 @@ def test_export_csv_has_metrics_and_flags_within_scope(client, world, flagged_ca
     assert int(row["customer_abuse"]) >= 1
     assert int(row["agent_flag_count"]) == sum(int(row[f"agent_flags_{c}"]) for c in AGENT_SIDE)
     client.force_login(world.agent_a2)
-    rows = list(
-        csv.DictReader(
-            io.StringIO(b"".join(client.get(reverse("dashboards:export")).streaming_content).decode("utf-8-sig"))
-        )
-    )
+    rows = csv_dicts(client.get(reverse("dashboards:export")))
     assert [int(r["call_id"]) for r in rows] == [world.call_a2.pk]
 
 
@@ -154,7 +150,7 @@ def test_export_xlsx(client, world, flagged_call):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0] == "call_id" and len(rows) == 4
+    assert rows[0][0] == str(COLUMNS[0][1]) and len(rows) == 4
 
 
 def test_search_reindex_command_indexes_missing_calls_only(world):
@@ -215,7 +211,7 @@ def test_a_customers_swearing_counts_on_no_screen_that_shows_an_agents_rate(clie
 
     client.force_login(world.supervisor_a)
     export = client.get(reverse("dashboards:export"), {"format": "csv"})
-    rows = list(csv.DictReader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))))
+    rows = csv_dicts(export)
     exported = next(r for r in rows if int(r["call_id"]) == world.call_a.pk)
     assert exported["agent_flag_count"] == "0" and exported["agent_flags_profanity"] == "0"
     assert int(exported["customer_profanity"]) >= 1 and int(exported["customer_abuse"]) >= 1

@@ -142,6 +142,10 @@ class Command(BaseCommand):
                 calls.extend(self._agent_calls(user, teams, days=days, rng=rng))
         Call.objects.bulk_create(calls)
         transcribed = self._demo_transcripts(rng)
+        # A completed assignment with analysed calls before and after it: the coaching effect view.
+        from coaching.demo import demo_coaching_effect
+
+        demo_coaching_effect(seed=rng.randrange(2**32))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {len(teams)} teams, {len(users)} people, {len(calls)} calls "
