@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import coaching.api  # noqa: F401  (registers its viewsets on the router)
@@ -18,7 +18,7 @@ from calls.api.tone import (
 )
 from calls.api.views import CallViewSet
 
-from .api import router
+from .api import api_not_found, router
 
 router.register("calls", CallViewSet, basename="call")
 router.register("recordings", RecordingViewSet, basename="recording")
@@ -37,6 +37,9 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    # Anything else under /api/ is a JSON 404 (not Django's HTML page): e.g. /api/rules/1.5/.
+    # Only paths ending in a slash, so that /api/calls still redirects to /api/calls/.
+    re_path(r"^.*/$", api_not_found),
 ]
 
 urlpatterns = [
