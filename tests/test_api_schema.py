@@ -42,7 +42,7 @@ ROLES = ("agent_a", "supervisor_a")
 # Not API operations with a JSON contract: the schema document itself and its HTML viewer.
 SKIPPED_PATHS = {"/api/schema/", "/api/docs/"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES_PER_MODE = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "4"))
+EXAMPLES_PER_MODE = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 
 
 def _seed(world) -> dict[str, list[int]]:
