@@ -3,7 +3,9 @@
     .venv/bin/python bench/pii.py [--errors] [--seeds 5]
 
 The synthetic set is `pii.evaluation.generate(320, seed)` for the first seed and `--seeds - 1`
-more (fresh random numbers and formats from the same templates); the hand-written set is
+more (fresh random numbers and formats from the same templates; dates of birth among them, each
+of their numbers — year, month, day — counted on its own); `generate_birthdates` is a set of dates
+of birth only, in every form, beside ordinary dates that must stay; the hand-written set is
 pii/handwritten.txt. Both were written by the masker's author, so they show that the intended
 formats are covered, not how it fares on formats nobody thought of. Last, the lines of the shared
 tone dev set (real-sounding call-centre speech) that get anything masked. Always exits 0.
@@ -19,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pii.evaluation import evaluate, generate, handwritten  # noqa: E402
+from pii.evaluation import evaluate, generate, generate_birthdates, handwritten  # noqa: E402
 
 SEED = 20261124
 
@@ -30,6 +32,7 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=5)
     args = parser.parse_args()
     sets = [(f"synthetic seed {SEED + i}", generate(320, SEED + i)) for i in range(args.seeds)]
+    sets.append((f"birthdates seed {SEED}", generate_birthdates(320, SEED)))
     sets.append(("hand-written", handwritten()))
     print(
         f"{'set':<26}{'lines':>6}{'personal':>10}{'masked':>8}{'recall':>9}{'ordinary':>10}{'touched':>9}{'ms/line':>9}"

@@ -9,11 +9,10 @@ import hashlib
 import io
 import random
 import uuid
-from pathlib import Path
 
 import av
 import numpy as np
-from django.conf import settings
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from accounts.models import ChannelLayout
@@ -147,9 +146,7 @@ def demo_transcribe(call: Call, script_index: int, rng: random.Random) -> Record
     data = _quiet_opus(duration, seed=call.pk)
     key = uuid.uuid4().hex
     name = f"recordings/demo/{key}.ogg"
-    path = Path(settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    name = Recording._meta.get_field("file").storage.save(name, ContentFile(data))  # local disk or S3
     recording = Recording.objects.create(
         call=call,
         uploaded_by=call.agent,

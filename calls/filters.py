@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from accounts.scoping import teams_visible_to, users_visible_to
+from mot_coach.dates import validate_plausible_date
 
 from .models import Call, Direction, Outcome
 
@@ -23,12 +24,14 @@ class CallFilter(django_filters.FilterSet):
         label=_("From"),
         field_name="started_at",
         lookup_expr="date__gte",
+        validators=[validate_plausible_date],
         widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
     started_to = django_filters.DateFilter(
         label=_("To"),
         field_name="started_at",
         lookup_expr="date__lte",
+        validators=[validate_plausible_date],
         widget=django_filters.widgets.forms.DateInput(attrs={"type": "date"}),
     )
     team = django_filters.ModelChoiceFilter(label=_("Team"), queryset=_visible_teams)

@@ -1,16 +1,23 @@
-"""Serving recordings: only through a permission-checked view, with byte ranges for seeking."""
+"""Serving recordings: only through a permission-checked view, with byte ranges for seeking.
+
+The bytes come from the recordings' storage (local disk or S3, see calls.storage), never from a
+path the request could name.
+"""
 
 import re
-from pathlib import Path
+from collections.abc import Callable
+from typing import IO
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+
+from .storage import stored_exists, stored_open, stored_size
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
 
-def _file_chunks(path: Path, start: int, length: int):
-    with path.open("rb") as handle:
+def _file_chunks(open_file: Callable[[], IO[bytes]], start: int, length: int):
+    with open_file() as handle:
         handle.seek(start)
         remaining = length
         while remaining > 0:
@@ -21,9 +28,10 @@ def _file_chunks(path: Path, start: int, length: int):
             yield data
 
 
-def audio_response(request: HttpRequest, path: Path, content_type: str, filename: str) -> HttpResponse:
+def audio_response(
+    request: HttpRequest, open_file: Callable[[], IO[bytes]], size: int, content_type: str, filename: str
+) -> HttpResponse:
     """The file, or the byte range asked for (an <audio> element seeks with Range requests)."""
-    size = path.stat().st_size
     match = _RANGE.match(request.headers.get("Range", "").strip())
     if match and (match.group(1) or match.group(2)):
         first, last = match.groups()
@@ -35,11 +43,11 @@ def audio_response(request: HttpRequest, path: Path, content_type: str, filename
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return _harden(response, content_type)
-        response = StreamingHttpResponse(_file_chunks(path, start, end - start + 1), status=206)
+        response = StreamingHttpResponse(_file_chunks(open_file, start, end - start + 1), status=206)
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
         response["Content-Length"] = str(end - start + 1)
     else:
-        response = FileResponse(path.open("rb"))
+        response = FileResponse(open_file())
         response["Content-Length"] = str(size)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return _harden(response, content_type)
@@ -56,8 +64,13 @@ def _harden(response: HttpResponse, content_type: str) -> HttpResponse:
 def recording_audio_response(request: HttpRequest, recording) -> HttpResponse:
     from .recordings import content_type_for
 
-    path = Path(recording.file.path)
-    if not path.exists():
+    if recording.audio_deleted_at or not stored_exists(recording.file):
         raise Http404("The audio file is missing.")
     filename = f"call-{recording.call_id}-recording-{recording.pk}{recording.storage_suffix}"
-    return audio_response(request, path, content_type_for(recording), filename)
+    return audio_response(
+        request,
+        lambda: stored_open(recording.file),
+        stored_size(recording.file),
+        content_type_for(recording),
+        filename,
+    )

@@ -21,6 +21,7 @@ from speech.audio import AudioRejected, probe_audio
 from speech.transcription import CallTranscript, transcribe_call
 
 from .models import OutboxMessage, Recording, RecordingStatus, Segment, Transcript, recording_stall_bound
+from .storage import StoredFileMissing, local_copy
 from .transcription_setup import transcription_options_for
 
 logger = logging.getLogger(__name__)
@@ -53,17 +54,17 @@ def recording_probe(recording_id: int) -> None:
     if not _claim(recording_id, from_statuses=(S.QUEUED, S.PROBING), to_status=S.PROBING):
         return
     recording = Recording.objects.get(pk=recording_id)
-    path = Path(recording.file.path)
-    if not path.exists():
+    try:
+        with local_copy(recording.file) as path:
+            info = probe_audio(
+                path,
+                max_bytes=settings.RECORDING_MAX_BYTES,
+                max_duration_s=settings.RECORDING_MAX_SECONDS,
+                max_decoded_bytes=settings.RECORDING_MAX_DECODED_BYTES,
+            )
+    except StoredFileMissing:
         recording_fail(recording_id, _("The stored audio file is missing; upload the recording again."))
         return
-    try:
-        info = probe_audio(
-            path,
-            max_bytes=settings.RECORDING_MAX_BYTES,
-            max_duration_s=settings.RECORDING_MAX_SECONDS,
-            max_decoded_bytes=settings.RECORDING_MAX_DECODED_BYTES,
-        )
     except AudioRejected as exc:
         recording_fail(recording_id, exc.message)
         return
@@ -118,14 +119,19 @@ def recording_transcribe(recording_id: int) -> None:
     options = transcription_options_for(recording.call, language=recording.language or None)
     started = time.monotonic()
     try:
-        result = transcribe_call(
-            recording.file.path,
-            channels="mono" if recording.channel_layout == ChannelLayout.MONO else "auto",
-            agent_channel="right" if recording.channel_layout == ChannelLayout.AGENT_RIGHT else "left",
-            options=options,
-            progress=_ProgressWriter(recording_id),
-            max_duration_s=settings.RECORDING_MAX_SECONDS,
-        )
+        # On S3 the decoder reads a temporary local copy, removed once the transcript is made.
+        with local_copy(recording.file) as path:
+            result = transcribe_call(
+                str(path),
+                channels="mono" if recording.channel_layout == ChannelLayout.MONO else "auto",
+                agent_channel="right" if recording.channel_layout == ChannelLayout.AGENT_RIGHT else "left",
+                options=options,
+                progress=_ProgressWriter(recording_id),
+                max_duration_s=settings.RECORDING_MAX_SECONDS,
+            )
+    except StoredFileMissing:
+        recording_fail(recording_id, _("The stored audio file is missing; upload the recording again."))
+        return
     except PipelineCancelled:
         return
     except AudioRejected as exc:

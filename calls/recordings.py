@@ -24,6 +24,7 @@ from speech.audio import AudioInfo, AudioRejected, probe_audio
 from .models import Call, Recording, RecordingStatus
 from .policies import can_change_call
 from .selectors import calls_visible_to
+from .storage import recording_store, staging_dir, stored_delete
 
 # The container decides the stored suffix and the content type we serve it with.
 FORMATS: dict[str, tuple[str, str]] = {
@@ -70,10 +71,8 @@ def clean_filename(name: str) -> str:
 
 
 def _stage(upload: UploadedFile) -> _Staged:
-    """Copy the upload into a temporary file in the store, hashing it and enforcing the size cap."""
-    incoming = Path(settings.MEDIA_ROOT) / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    path = incoming / f"{uuid.uuid4().hex}.part"
+    """Copy the upload into a temporary local file, hashing it and enforcing the size cap."""
+    path = staging_dir(Recording._meta.get_field("file").storage) / f"{uuid.uuid4().hex}.part"
     digest = hashlib.sha256()
     size = 0
     try:
@@ -170,15 +169,14 @@ def recording_create(*, actor: User, call: Call, upload: UploadedFile, channel_l
             status=RecordingStatus.QUEUED,
             created_at=timezone.now(),
         )
-        final_name = recording.file.field.upload_to(recording, "")
-        final_path = Path(settings.MEDIA_ROOT) / final_name
-        final_path.parent.mkdir(parents=True, exist_ok=True)
-        recording.file.name = final_name
+        recording.file.name = recording.file.field.upload_to(recording, "")
         try:
             with transaction.atomic():
                 recording.save()
                 pipeline_enqueue(recording.pk)
-                os.replace(staged.path, final_path)  # last: if anything before fails, no file is placed
+                # Last: if anything before fails, no file is placed (on local disk an atomic rename,
+                # on S3 an upload; if the commit fails after it, the caller removes the file).
+                recording_store(recording.file, staged.path)
         except IntegrityError as exc:  # the same file, uploaded at the same moment
             # Asked outside the rolled-back savepoint: inside it, any query would raise
             # TransactionManagementError. The winner has committed by now (its insert held ours).
@@ -207,7 +205,7 @@ def recording_create_with_call(
         # Django has no on-rollback hook: the file moved into place goes with the rolled-back row —
         # but only then. A row that was committed keeps its file, whatever failed after.
         if recording is not None and not _committed(recording):
-            Path(recording.file.path).unlink(missing_ok=True)
+            stored_delete(recording.file)
         raise
 
 

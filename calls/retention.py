@@ -11,7 +11,6 @@ Running it twice deletes nothing the second time.
 
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from django.db import transaction
 from django.db.models import Q
@@ -20,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Team
 
 from .models import Call, CallAnalysis, Flag, Recording, RetentionDeletion, Segment, Transcript
+from .storage import stored_delete
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,6 @@ def _audio_delete(recording_id: int, *, days: int, now: datetime) -> int:
         )
         if recording is None or not _still_expired(recording.call, days, now):
             return 0
-        path = Path(recording.file.path)
         Recording.objects.filter(pk=recording_id).update(audio_deleted_at=timezone.now())
         RetentionDeletion.objects.create(
             kind=RetentionDeletion.Kind.AUDIO,
@@ -78,7 +77,7 @@ def _audio_delete(recording_id: int, *, days: int, now: datetime) -> int:
         )
         # Last, inside the transaction: if the commit fails, the next run finds the row unmarked
         # and deletes again (missing_ok); the file is never left behind a row that says it is gone.
-        path.unlink(missing_ok=True)
+        stored_delete(recording.file)
     logger.info(
         "retention: deleted the audio of recording %s (call %s, %s days)", recording_id, recording.call_id, days
     )

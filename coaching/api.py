@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.models import Team, User
 from calls.models import Call, Category, Flag
 from mot_coach.api import router
+from mot_coach.dates import PlausibleDateField
 
 from . import services
 from .models import Assignment, ChecklistItem, CoachingSession, Module, PracticeAttempt, PracticeItem, Suggestion
@@ -150,6 +151,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     module_title = serializers.CharField(source="module.title", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
     flags = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    due_date = PlausibleDateField()
 
     class Meta:
         model = Assignment
@@ -173,7 +175,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
     module = serializers.PrimaryKeyRelatedField(queryset=Module.objects.filter(is_active=True))
     agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False)
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
-    due_date = serializers.DateField()
+    due_date = PlausibleDateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
     flags = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
@@ -326,6 +328,8 @@ class CoachingSessionSerializer(serializers.ModelSerializer):
     agent = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     calls = serializers.PrimaryKeyRelatedField(many=True, queryset=Call.objects.all(), required=False)
     flags = serializers.PrimaryKeyRelatedField(many=True, queryset=Flag.objects.all(), required=False)
+    held_on = PlausibleDateField()
+    follow_up_on = PlausibleDateField(required=False, allow_null=True)
 
     class Meta:
         model = CoachingSession
@@ -409,7 +413,7 @@ class SuggestionSerializer(serializers.ModelSerializer):
 
 
 class SuggestionApproveSerializer(serializers.Serializer):
-    due_date = serializers.DateField(required=False)
+    due_date = PlausibleDateField(required=False)
 
 
 class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

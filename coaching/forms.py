@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Team, User
 from calls.models import Category
+from mot_coach.dates import validate_plausible_date
 
 from .models import ChecklistItem, CoachingSession, Module
 
@@ -69,7 +70,9 @@ class AssignForm(forms.Form):
     module = forms.ModelChoiceField(label=_("Module"), queryset=Module.objects.filter(is_active=True))
     agent = forms.ModelChoiceField(label=_("Agent"), queryset=User.objects.none(), required=False)
     team = forms.ModelChoiceField(label=_("Whole team"), queryset=Team.objects.none(), required=False)
-    due_date = forms.DateField(label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label=_("Due date"), validators=[validate_plausible_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     flags = forms.CharField(widget=forms.HiddenInput, required=False)
 
@@ -104,6 +107,8 @@ class SessionForm(forms.ModelForm):
     def __init__(self, *args, agents, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = agents
+        for name in ("held_on", "follow_up_on"):
+            self.fields[name].validators.append(validate_plausible_date)
 
     def call_ids(self) -> list[int]:
         return [

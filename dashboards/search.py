@@ -19,6 +19,7 @@ from accounts.models import Role, User
 from accounts.scoping import teams_visible_to, users_visible_to
 from calls.models import Category, Direction, Flag, Outcome, ReviewStatus, Segment, Severity
 from calls.selectors import local_day_bounds, scope_to_user
+from mot_coach.dates import validate_plausible_date
 
 from .models import SegmentIndex
 from .services import query_terms
@@ -33,8 +34,18 @@ class SearchForm(forms.Form):
     review = forms.ChoiceField(label=_("Review"), required=False, choices=[("", "—"), *ReviewStatus.choices])
     team = forms.ModelChoiceField(label=_("Team"), required=False, queryset=None)
     agent = forms.ModelChoiceField(label=_("Agent"), required=False, queryset=None)
-    started_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    started_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    started_from = forms.DateField(
+        label=_("From"),
+        required=False,
+        validators=[validate_plausible_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    started_to = forms.DateField(
+        label=_("To"),
+        required=False,
+        validators=[validate_plausible_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     direction = forms.ChoiceField(label=_("Direction"), required=False, choices=[("", "—"), *Direction.choices])
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=[("", "—"), *Outcome.choices])
     flagged = forms.BooleanField(label=_("Flagged only"), required=False)

@@ -166,6 +166,40 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # Recordings are private: MEDIA_ROOT is never served by URL, only through a permission-checked view.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or VAR_DIR / "media")
+
+# Where recordings are stored (calls/storage.py). "local": MEDIA_ROOT on this machine (one machine,
+# or a shared filesystem mounted at the same path everywhere). "s3": an S3-compatible bucket (AWS
+# S3, MinIO, Ceph, ...) through django-storages, so web and workers on several machines share them.
+# Either way recordings are served only through the permission-checked view, never by bucket URL.
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Unset for AWS itself; e.g. http://minio:9000 for MinIO.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # Unset: boto3 finds credentials itself (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY in the
+            # environment, an instance role, ~/.aws).
+            "access_key": env.str("AWS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,  # "path" for MinIO
+            "location": env.str("AWS_LOCATION", default=""),  # a key prefix inside the bucket
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            # Our names are unique keys (a random hex per recording): never renamed, no extra lookup.
+            "file_overwrite": True,
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'local' or 's3', not {STORAGE_BACKEND!r}.")
+# Local scratch space for uploads being checked and for the decoder's copy of a file on S3
+# (empty: the system's temporary directory). Needs room for a few recordings per worker.
+RECORDING_TEMP_DIR = env.str("RECORDING_TEMP_DIR", default="")
 # No URL serves this prefix (there is no media route); Django's test live server needs a value.
 MEDIA_URL = "/private-media/"
 
@@ -207,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "GET_MOCK_REQUEST": "mot_coach.schema.mock_request",
+    # The errors each operation can answer with (400, 401, 403, 404, ...), not only its success.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "mot_coach.schema.declare_error_responses",
+    ],
     # One name per choice set, so that the schema's enums are stable rather than hash-suffixed.
     "ENUM_NAME_OVERRIDES": {
         "SpeakerEnum": "calls.models.Speaker",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -20,7 +20,7 @@ from calls.api.tone import (
 )
 from calls.api.views import CallViewSet
 
-from .api import router
+from .api import api_not_found, router
 
 router.register("calls", CallViewSet, basename="call")
 router.register("recordings", RecordingViewSet, basename="recording")
@@ -39,6 +39,9 @@ api_urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(router.urls)),
+    # Anything else under /api/ is a JSON 404 (not Django's HTML page): e.g. /api/rules/1.5/.
+    # Only paths ending in a slash, so that /api/calls still redirects to /api/calls/.
+    re_path(r"^.*/$", api_not_found),
 ]
 
 

@@ -121,6 +121,40 @@ def _account(rng: random.Random) -> str:
     return _render([_digits(rng, n) for n in shape], rng)
 
 
+_SINO_DIGITS = "영일이삼사오육칠팔구"
+
+
+def _sino(n: int) -> str:
+    """1990 → 천구백구십, 12 → 십이, 1 → 일 (Sino-Korean place-value numerals, as said aloud)."""
+    words = []
+    for value, unit in ((1000, "천"), (100, "백"), (10, "십")):
+        digit, n = divmod(n, value)
+        if digit:
+            words.append(("" if digit == 1 else _SINO_DIGITS[digit]) + unit)
+    if n:
+        words.append(_SINO_DIGITS[n])
+    return "".join(words)
+
+
+def _birthdate(rng: random.Random) -> str:
+    """A date of birth, marked up number by number (the 년/월/일 between them stay readable)."""
+    y, m, d = rng.randint(1940, 2005), rng.randint(1, 12), rng.randint(1, 28)
+    yy = f"{y % 100:02d}"
+    style = rng.random()
+    if style < 0.3:
+        year = rng.choice([str(y), yy])
+        month, day = rng.choice([(str(m), str(d)), (f"{m:02d}", f"{d:02d}")])
+        return f"⟦{year}⟧년 ⟦{month}⟧월 ⟦{day}⟧일"
+    if style < 0.4:
+        return f"⟦{_sino(y)}⟧년 ⟦{_sino(m)}⟧월 ⟦{_sino(d)}⟧일"
+    if style < 0.6:
+        sep = rng.choice(["-", ".", "/"])
+        return f"⟦{rng.choice([str(y), yy])}{sep}{m:02d}{sep}{d:02d}⟧"
+    if style < 0.8:
+        return f"⟦{rng.choice([yy, str(y)])}{m:02d}{d:02d}⟧"
+    return f"⟦{_spoken(f'{rng.choice([yy, str(y)])}{m:02d}{d:02d}', rng)}⟧"
+
+
 def _partial(rng: random.Random) -> str:
     last4 = _digits(rng, 4)
     shown = _spoken(last4, rng) if rng.random() < 0.5 else last4
@@ -178,6 +212,11 @@ _TEMPLATES = [
     ("account", "환불 계좌는 {pii} 국민은행이요 {ord}"),
     ("account", "입금하실 계좌번호 {pii} 예금주 홍길동입니다"),
     ("account", "{pii} 이 계좌로 {ord} 이내 환불됩니다"),
+    ("birthdate", "생년월일 {pii} 맞으시죠? {ord}"),
+    ("birthdate", "고객님 생일이 {pii}로 되어 있어서요 {ord} 안내드려요"),
+    ("birthdate", "{pii}생이시고 본인 확인됐습니다 {ord}"),
+    ("birthdate", "{pii}에 태어나셨다고요 {ord} 확인했습니다"),
+    ("birthdate", "태어나신 날짜가 {pii}이요 네 {ord}"),
 ]
 
 
@@ -191,8 +230,16 @@ def generate(n: int = 320, seed: int = 20261124) -> list[str]:
             lines.append(f"{_partial(rng)} 맞으세요? {_ordinary(rng)}")
             continue
         kind, template = rng.choice(_TEMPLATES)
-        lines.append(template.format(pii=f"⟦{makers[kind](rng)}⟧", ord=_ordinary(rng)))
+        pii = _birthdate(rng) if kind == "birthdate" else f"⟦{makers[kind](rng)}⟧"
+        lines.append(template.format(pii=pii, ord=_ordinary(rng)))
     return lines
+
+
+def generate_birthdates(n: int = 320, seed: int = 20261124) -> list[str]:
+    """Only dates of birth (in every form), each line with an ordinary number or date beside it."""
+    rng = random.Random(seed)
+    templates = [t for kind, t in _TEMPLATES if kind == "birthdate"]
+    return [rng.choice(templates).format(pii=_birthdate(rng), ord=_ordinary(rng)) for _ in range(n)]
 
 
 # --- measurement --------------------------------------------------------------------------------

@@ -3,9 +3,11 @@
 What is masked: resident registration numbers (900101-1234567), card numbers, bank account
 numbers and phone numbers, written as digits ("010-1234-5678"), as Sino-Korean numerals read digit
 by digit ("공일공 일이삼사 오육칠팔", "구공공일공일 다시 일이삼사오육칠") or mixed ("010 일이삼사"),
-and shorter parts of them when the words around say so ("뒷자리 5678", "생년월일 900101").
+and shorter parts of them when the words around say so ("뒷자리 5678", "생년월일 900101"); and
+dates of birth, when said as such ("생년월일 1990년 1월 1일", "생일이 구공공일공일", "…일생이에요").
 
-What is not: ordinary numbers — prices ("32,000원", "삼만 이천 원"), dates ("2024-03-05"), times,
+What is not: ordinary numbers — prices ("32,000원", "삼만 이천 원"), dates ("2024-03-05", "1월 1일에
+배송"), times,
 counts, durations ("3~5영업일"), company numbers ("1588-1234") — and Korean words that happen to
 be spelt with numeral syllables ("일이 많아서", "이사", "오이").
 
@@ -86,7 +88,7 @@ class PiiSpan:
 
     start: int
     end: int
-    kind: str  # rrn, card, account, phone, number
+    kind: str  # rrn, card, account, phone, number, birthdate
 
 
 @dataclass(frozen=True)
@@ -287,15 +289,126 @@ def find_pii(text: str, previous: str = "") -> list[PiiSpan]:
     return spans
 
 
+# --- dates of birth ------------------------------------------------------------------------------
+# A date is personal only as a date of birth: after 생년월일 / 생일 / 태어난 … (or when the previous
+# segment asked for it), or followed by 생 / 에 태어나. An appointment or delivery date is not.
+# Said before the date ("생년월일 …", "태어난 날이 …"); a verb like 태어났고 is not enough there
+# ("90년에 태어났고 3월 5일에 방문": the visit is not personal), only right after it ("…에 태어났어요").
+BIRTH_KEYWORDS = ("생년월일", "생년", "생일", "출생일", "태어난", "태어나신")
+_BIRTH_KEYWORD = re.compile("|".join(BIRTH_KEYWORDS))
+_BIRTH_AFTER = re.compile(r"\s*(?:생(?![활각])|에\s*태어|에\s*출생)")
+# A Sino-Korean number said with its places (천구백구십, 십이, 이십일), at least one syllable.
+_SINO = (
+    r"(?:(?=[일이삼사오육칠팔구십백천])"
+    r"(?:[이삼사오육칠팔구]?천)?(?:[이삼사오육칠팔구]?백)?(?:[이삼사오육칠팔구]?십)?[일이삼사오육칠팔구]?)"
+)
+_SPOKEN_DIGIT = "[" + "".join(KO_DIGITS) + "]"
+_BIRTH_DATES = [
+    # 1990년 1월 1일, 90년 01월 01일, 천구백구십년 일월 일일, 1월 1일 (the year may be left out)
+    re.compile(
+        rf"(?<![\d])(?:(?P<y>\d{{4}}|\d{{2}}|{_SINO})\s*년도?\s*)?"
+        rf"(?P<m>\d{{1,2}}|{_SINO}|유|시)\s*월\s*(?P<d>\d{{1,2}}|{_SINO})\s*일"
+    ),
+    # 1990-01-01, 1990.1.1, 90/01/01
+    re.compile(r"(?<![\d.])(?P<y>\d{4}|\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])"),
+    # 19900101, 900101, 구공공일공일, 일구구공공일공일
+    re.compile(r"(?<![\d])(?P<c>\d{8}|\d{6})(?![\d])"),
+    # (a final 이 may be the copula: "구공공일공일이요")
+    re.compile(rf"(?<![\uac00-\ud7a3])(?P<c>{_SPOKEN_DIGIT}{{8}}|{_SPOKEN_DIGIT}{{6}})(?=이?(?!{_SPOKEN_DIGIT})|$)"),
+]
+
+
+def _sino_value(word: str) -> int | None:
+    """천구백구십 → 1990, 십이 → 12, 유 → 6, 시 → 10; digits as they are."""
+    if word.isdigit():
+        return int(word)
+    if word in ("유", "시"):
+        return {"유": 6, "시": 10}[word]
+    total, current = 0, 0
+    for char in word:
+        if char in "십백천":
+            total += (current or 1) * {"십": 10, "백": 100, "천": 1000}[char]
+            current = 0
+        elif char in KO_DIGITS:
+            current = int(KO_DIGITS[char])
+        else:
+            return None
+    return total + current
+
+
+def _plausible_birth(match: re.Match) -> bool:
+    groups = match.groupdict()
+    if groups.get("c"):
+        digits = "".join(KO_DIGITS.get(c, c) for c in groups["c"])
+        month, day = (digits[2:4], digits[4:6]) if len(digits) == 6 else (digits[4:6], digits[6:8])
+        if len(digits) == 8 and not 1900 <= int(digits[:4]) <= 2099:
+            return False
+        return 1 <= int(month) <= 12 and 1 <= int(day) <= 31
+    month, day = _sino_value(groups["m"]), _sino_value(groups["d"])
+    year = _sino_value(groups["y"]) if groups.get("y") else None
+    if year is not None and not (0 <= year <= 99 or 1900 <= year <= 2099):
+        return False
+    return month is not None and day is not None and 1 <= month <= 12 and 1 <= day <= 31
+
+
+def _asked_for_birth(previous: str) -> bool:
+    """The previous segment asked for a date of birth and did not give one ("생년월일이 어떻게 되세요?")."""
+    matches = list(_BIRTH_KEYWORD.finditer(previous[-PREVIOUS_SEGMENT_TAIL:]))
+    if not matches:
+        return False
+    after = previous[-PREVIOUS_SEGMENT_TAIL:][matches[-1].end() :]
+    return not any(c.isdigit() for c in after) and not any(p.search(after) for p in _BIRTH_DATES)
+
+
+def _birth_context(text: str, start: int, end: int, since: int) -> bool:
+    """A keyword just before (with no number between, and none of the dates before this one), or
+    생 / 에 태어나 just after."""
+    window_start = max(since, start - CONTEXT_WINDOW - 8)
+    window = text[window_start:start]
+    for match in _BIRTH_KEYWORD.finditer(window):
+        between = window[match.end() :]
+        if len(between) <= CONTEXT_WINDOW and not any(c.isdigit() for c in between):
+            return True
+    return bool(_BIRTH_AFTER.match(text, end))
+
+
+def find_birthdates(text: str, previous: str = "") -> list[PiiSpan]:
+    """Dates of birth in `text`: one span per number of the date (year, month, day), so that the
+    unit syllables (년, 월, 일) stay readable and only the numbers are masked."""
+    found: list[tuple[int, int, re.Match]] = []
+    for pattern in _BIRTH_DATES:
+        for match in pattern.finditer(text):
+            if _plausible_birth(match) and not any(s < match.end() and match.start() < e for s, e, _ in found):
+                found.append((match.start(), match.end(), match))
+    found.sort(key=lambda item: item[0])
+    asked = _asked_for_birth(previous)
+    spans = []
+    since = 0  # a keyword names the first date after it, not one after another date
+    for number, (start, end, match) in enumerate(found):
+        context = _birth_context(text, start, end, since) or (number == 0 and asked)
+        since = end
+        if not context:
+            continue
+        for name in ("y", "m", "d", "c"):
+            if match.groupdict().get(name):
+                spans.append(PiiSpan(match.start(name), match.end(name), "birthdate"))
+    return spans
+
+
 def mask_pii(text: str, previous: str = "") -> tuple[str, list[PiiSpan]]:
     """`text` with every digit and numeral of its personal numbers replaced by MASK, same length."""
     spans = find_pii(text, previous)
+    births = find_birthdates(text, previous)
+    spans += [b for b in births if not any(s.start <= b.start and b.end <= s.end for s in spans)]
     if not spans:
         return text, []
     chars = list(text)
     for span in spans:
+        # A year said in words (천구백구십) would keep its 천/백/십 and show the number's shape;
+        # 유월 and 시월 are June and October.
+        places = "십백천유시" if span.kind == "birthdate" else ""
         for i in range(span.start, span.end):
-            if chars[i].isdigit() or chars[i] in KO_DIGITS:
+            if chars[i].isdigit() or chars[i] in KO_DIGITS or chars[i] in places:
                 chars[i] = MASK
     return "".join(chars), spans
 

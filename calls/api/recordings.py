@@ -177,9 +177,10 @@ class RecordingViewSet(
         ],
         responses=SegmentSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    # One transcript is read whole (a client follows playback through it): a plain list, not pages.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def segments(self, request, pk=None):
-        """The transcript, personal numbers masked. Every view goes to the access log."""
+        """The whole transcript in order, personal numbers masked. Every view goes to the access log."""
         recording = self.get_object()
         unmasked = _flag(request.query_params.get("unmasked"))
         if unmasked is None:

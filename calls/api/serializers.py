@@ -5,6 +5,7 @@ from accounts.scoping import users_visible_to
 from calls.models import Call
 from calls.selectors import campaigns_visible_to
 from calls.validators import validate_phone, validate_started_at
+from mot_coach.dates import PlausibleDateTimeField
 
 
 class ScopedAgentField(serializers.PrimaryKeyRelatedField):
@@ -23,9 +24,11 @@ class ScopedCampaignField(serializers.PrimaryKeyRelatedField):
 class CallSerializer(serializers.ModelSerializer):
     agent = ScopedAgentField(required=False)
     agent_name = serializers.CharField(source="agent.__str__", read_only=True)
-    team_name = serializers.CharField(source="team.name", read_only=True, default=None)
+    # allow_null, not default=None: a default is skipped in a PATCH answer (DRF's partial updates),
+    # and the schema would type it as a non-null string.
+    team_name = serializers.CharField(source="team.name", read_only=True, allow_null=True)
     campaign = ScopedCampaignField(required=False, allow_null=True)
-    campaign_name = serializers.CharField(source="campaign.name", read_only=True, default=None)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True, allow_null=True)
     customer_phone = serializers.CharField(
         write_only=True,
         required=False,
@@ -36,7 +39,7 @@ class CallSerializer(serializers.ModelSerializer):
     )
     customer_phone_masked = serializers.CharField(read_only=True)
     # Optional: a new call starts now (see services.call_create); an update keeps its time.
-    started_at = serializers.DateTimeField(required=False, validators=[validate_started_at])
+    started_at = PlausibleDateTimeField(required=False, validators=[validate_started_at])
 
     class Meta:
         model = Call

@@ -11,6 +11,7 @@ from calls.models import CallAnalysis, Flag, LabelledLine, Notification, Rule, R
 from calls.notifications import notifications_mark_all_read
 from calls.rulebook import RULE_FIELDS, can_edit_rules, rule_save
 from calls.selectors import calls_visible_to, scope_to_user
+from mot_coach.dates import PlausibleDateField, PlausibleDateTimeField
 from tone.corpus import categories_for
 from tone.model import MODEL_CATEGORIES
 
@@ -53,8 +54,8 @@ class RulebookPermission(permissions.IsAuthenticated):
 
 
 class ReanalyseSerializer(serializers.Serializer):
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
+    date_from = PlausibleDateField()
+    date_to = PlausibleDateField()
     team = serializers.IntegerField(required=False)
 
     def validate(self, data):
@@ -87,8 +88,10 @@ class RuleViewSet(viewsets.ModelViewSet):
         rule_save(actor=self.request.user, rule=instance, changes={"is_active": False})
 
     @extend_schema(responses=RuleVersionSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    # A rule's whole history, newest first: a plain list, not pages.
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def versions(self, request, pk=None):
+        """Every saved version of the rule (all of them, unpaginated)."""
         return Response(RuleVersionSerializer(self.get_object().versions.all(), many=True).data)
 
     @extend_schema(request=ReanalyseSerializer, responses={202: dict})
@@ -156,6 +159,7 @@ class CallAnalysisSerializer(serializers.ModelSerializer):
     class Meta:
         model = CallAnalysis
         fields = ["call", "checklist", "metrics", "flag_count", "agent_flag_count", "abuse_count", "analysed_at"]
+        read_only_fields = fields
 
 
 class CallAnalysisViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -170,6 +174,8 @@ class CallAnalysisViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, view
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    read_at = PlausibleDateTimeField(required=False, allow_null=True)
+
     class Meta:
         model = Notification
         fields = ["id", "kind", "call", "message", "link", "created_at", "read_at"]

@@ -3,7 +3,7 @@
 import pytest
 
 from pii import MASK, mask_pii, mask_transcript
-from pii.evaluation import evaluate, generate, handwritten
+from pii.evaluation import evaluate, generate, generate_birthdates, handwritten
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,58 @@ def test_the_hand_written_lines_are_all_masked_and_nothing_ordinary_is_touched()
     assert result.personal >= 20 and result.ordinary >= 30
     assert result.misses == []
     assert result.false_positives == []
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("생년월일 1990년 1월 1일 맞으시죠", "생년월일 ****년 *월 *일 맞으시죠"),
+        ("생년월일이 구공공일공일이에요", "생년월일이 ******이에요"),
+        ("고객님 생일이 3월 15일로 되어 있네요", "고객님 생일이 *월 **일로 되어 있네요"),
+        ("85년 3월 15일생이에요", "**년 *월 **일생이에요"),
+        ("천구백칠십년 시월 이십일에 태어났어요", "*****년 *월 **일에 태어났어요"),
+        ("생년월일 19900101", "생년월일 ********"),
+        ("태어난 날이 90.01.01이요", "태어난 날이 **.**.**이요"),
+    ],
+)
+def test_dates_of_birth_are_masked_number_by_number(text, masked):
+    out, spans = mask_pii(text)
+    assert out == masked
+    assert {s.kind for s in spans} <= {"birthdate", "rrn"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1월 1일에 배송됩니다",
+        "2024년 3월 5일 예약하셨어요",
+        "오늘 1월 1일이라 생일 축하드려요",
+        "생일 쿠폰은 매달 1일에 발급돼요",
+        "90년에 태어났고 3월 5일에 방문 예정이에요",
+    ],
+)
+def test_ordinary_dates_are_not_dates_of_birth(text):
+    assert mask_pii(text) == (text, [])
+
+
+def test_only_the_date_of_birth_is_masked_not_the_delivery_date_after_it():
+    assert mask_pii("생년월일 1990-01-01 확인됐고요 3월 5일에 배송됩니다")[0] == (
+        "생년월일 ****-**-** 확인됐고요 3월 5일에 배송됩니다"
+    )
+
+
+def test_a_date_of_birth_answering_the_previous_segment_is_masked_and_the_next_date_is_not():
+    _, (answer, spans), (later, _) = mask_transcript(
+        ["생년월일이 어떻게 되세요?", "1990년 1월 1일이요", "네 3월 5일에 방문 예약 잡아드릴게요"]
+    )
+    assert answer == "****년 *월 *일이요"
+    assert [s.kind for s in spans] == ["birthdate"] * 3
+    assert later == "네 3월 5일에 방문 예약 잡아드릴게요"
+
+
+@pytest.mark.parametrize("seed", [20261124, 3])
+def test_dates_of_birth_recall_is_at_least_99_percent_and_ordinary_dates_beside_them_stay(seed):
+    result = evaluate(generate_birthdates(320, seed=seed))
+    assert result.personal >= 500
+    assert result.recall >= 0.99, result.misses[:5]
+    assert result.ordinary_masked == 0, result.false_positives[:5]
