@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import ChannelLayout
 from privacy.models import AccessAction
 from privacy.services import access_log_record
+from qa.selectors import call_qa_context
 
 from . import services
 from .filters import CallFilter
@@ -101,6 +102,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "speakers_guessed": any(r.speaker_confidence is not None for r in recordings),
             "timeline": _timeline(segments, review["flags"]),
             **review,
+            **call_qa_context(request.user, call),
         },
     )
 
