@@ -296,7 +296,8 @@ class Acknowledgement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.agent_id} acknowledged {'evaluation ' if self.evaluation_id else 'flag '}{self.evaluation_id or self.flag_id}"
+        target = f"evaluation {self.evaluation_id}" if self.evaluation_id else f"flag {self.flag_id}"
+        return f"{self.agent_id} acknowledged {target}"
 
 
 class DisputeStatus(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import ChannelLayout, Role, Team, User
 from calls.demo import demo_transcribe
 from calls.models import Call, Campaign, Direction, Outcome
+from qa.demo import qa_demo_seed
 
 DEMO_PASSWORD = "motcoach-demo"
 
@@ -142,6 +143,7 @@ class Command(BaseCommand):
                 calls.extend(self._agent_calls(user, teams, days=days, rng=rng))
         Call.objects.bulk_create(calls)
         transcribed = self._demo_transcripts(rng)
+        qa_demo_seed()  # scorecard, evaluations, calibration, disputes (qa/demo.py)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {len(teams)} teams, {len(users)} people, {len(calls)} calls "
