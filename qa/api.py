@@ -3,6 +3,7 @@ router, imported by mot_coach.urls). Out of scope: 404; not allowed: 403; anonym
 Writes go through qa.services."""
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -72,11 +73,12 @@ class ScorecardSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         if "sections" in validated_data:
             raise serializers.ValidationError(
-                {"sections": "질문은 새 버전으로만 바꿀 수 있습니다 (POST …/new_version/)."}
+                {"sections": _("Questions change only by a new version (POST …/new_version/).")}
             )
         return services.scorecard_update(actor=self.context["request"].user, scorecard=instance, changes=validated_data)
 
     def create(self, validated_data):
+        validated_data.pop("is_active", None)  # a new scorecard is in use
         return services.scorecard_create(actor=self.context["request"].user, **validated_data)
 
 
@@ -95,7 +97,7 @@ class ScorecardViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
     def check_permissions(self, request):
         super().check_permissions(request)
         if request.method not in ("GET", "HEAD", "OPTIONS") and not can_edit_scorecards(request.user):
-            raise PermissionDenied("평가표는 강사와 관리자만 만들고 고칠 수 있습니다.")
+            raise PermissionDenied(_("Only trainers and admins define scorecards."))
 
     @extend_schema(request=None, responses=ScorecardSerializer)
     @action(detail=True, methods=["post"])
@@ -173,7 +175,7 @@ class EvaluationViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         call = get_object_or_404(calls_visible_to(request.user), pk=data.validated_data["call"])
         if not can_evaluate(request.user):
-            raise PermissionDenied("상담원은 평가할 수 없습니다.")
+            raise PermissionDenied(_("You may not evaluate this call."))
         scorecard = get_object_or_404(
             selectors.scorecards_visible_to(request.user), pk=data.validated_data["scorecard"]
         )

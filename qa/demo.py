@@ -174,9 +174,7 @@ def qa_demo_seed() -> None:
         (admin, "5", {"필요한 경우 본인 확인 절차를 지켰다": "no"}),
     ]
     for evaluator, accuracy, overrides in spread:
-        evaluation = services.evaluation_start(
-            actor=evaluator, call=call, scorecard=scorecard, calibration=calibration
-        )
+        evaluation = services.evaluation_start(actor=evaluator, call=call, scorecard=scorecard, calibration=calibration)
         _fill(evaluation, evaluator=evaluator, accuracy=accuracy, comment="", **overrides)
 
     # An open dispute with a thread: the agent with the lowest score disputes it.
@@ -191,7 +189,9 @@ def qa_demo_seed() -> None:
         dispute=dispute,
         text="녹취를 다시 들어 보겠습니다. 대안을 안내한 시점을 알려 주시겠어요?",
     )
-    services.dispute_reply(actor=lowest.agent, dispute=dispute, text="통화 끝나기 1분 전쯤입니다. 문자 안내도 보냈습니다.")
+    services.dispute_reply(
+        actor=lowest.agent, dispute=dispute, text="통화 끝나기 1분 전쯤입니다. 문자 안내도 보냈습니다."
+    )
 
     # A flag dispute already decided (upheld), so the counts show more than one state.
     flag = (
@@ -201,7 +201,9 @@ def qa_demo_seed() -> None:
         .first()
     )
     if flag is not None:
-        flag_dispute = services.dispute_create(actor=flag.agent, flag=flag, reason="고객이 먼저 반말을 해서 맞춰 드린 것입니다.")
+        flag_dispute = services.dispute_create(
+            actor=flag.agent, flag=flag, reason="고객이 먼저 반말을 해서 맞춰 드린 것입니다."
+        )
         services.dispute_decide(
             actor=supervisor,
             dispute=flag_dispute,
