@@ -531,12 +531,18 @@ def dispute_reply(*, actor: User, dispute: Dispute, text: str) -> DisputeMessage
     is_agent = dispute.raised_by_id == actor.pk
     if not (is_agent or can_decide_dispute(actor, dispute)):
         raise PermissionDenied(_("You may not answer this dispute."))
-    if not dispute.is_open:
-        raise ValidationError(_("This dispute is closed."))
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write a message.")})
     with transaction.atomic():
+        # Read again under a lock: a decision taken meanwhile closes the thread.
+        dispute = (
+            Dispute.objects.select_for_update(of=("self",))
+            .select_related("call", "raised_by", "team")
+            .get(pk=dispute.pk)
+        )
+        if not dispute.is_open:
+            raise ValidationError(_("This dispute is closed."))
         message = DisputeMessage.objects.create(dispute=dispute, author=actor, text=text[:5000])
         recipients = dispute_reviewers(dispute) if is_agent else [dispute.raised_by]
         for person in recipients:
