@@ -339,7 +339,7 @@ def _sample_rule(rule: SamplingRule, week: date) -> list[QueueItem]:
     if rule.kind == SamplingRule.Kind.HIGH_SEVERITY:
         flagged = Flag.objects.filter(AGENT_FLAGS, call_id=OuterRef("pk"), severity=Severity.HIGH)
         picked = [
-            (call_id, agent_id, _("High-severity agent flag"))
+            (call_id, agent_id)
             for call_id, agent_id in calls.filter(Exists(flagged)).values_list("id", "agent_id")
             if call_id not in queued
         ]
@@ -358,8 +358,8 @@ def _sample_rule(rule: SamplingRule, week: date) -> list[QueueItem]:
                 continue
             # Seeded by rule, week and agent: the same run picks the same calls.
             rng = random.Random(f"{rule.pk}:{week.isoformat()}:{agent_id}")
-            reason = _("Random sample (%(n)s per agent per week)") % {"n": rule.count}
-            picked.extend((call_id, agent_id, reason) for call_id in sorted(rng.sample(candidates, wanted)))
+            picked.extend((call_id, agent_id) for call_id in sorted(rng.sample(candidates, wanted)))
+    # No reason text is stored: the page says why from the rule, in the reader's language.
     return [
         QueueItem(
             call_id=call_id,
@@ -369,9 +369,8 @@ def _sample_rule(rule: SamplingRule, week: date) -> list[QueueItem]:
             evaluator_id=rule.evaluator_id,
             rule=rule,
             week=week,
-            reason=str(reason)[:200],
         )
-        for call_id, agent_id, reason in picked
+        for call_id, agent_id in picked
     ]
 
 
