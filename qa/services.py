@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -300,7 +300,7 @@ def evaluation_submit(*, actor: User, evaluation: Evaluation) -> Evaluation:
         evaluation.save(update_fields=["status", "revision_open", "revised_at", "submitted_at", "updated_at"])
         if evaluation.calibration_id is None:
             QueueItem.objects.filter(call=evaluation.call, done_at__isnull=True).filter(
-                evaluator__in=[actor.pk, None]
+                Q(evaluator=actor) | Q(evaluator__isnull=True)
             ).update(done_at=now, evaluation=evaluation)
             score = "—" if evaluation.score is None else f"{evaluation.score:g}"
             if revision:

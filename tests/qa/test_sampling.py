@@ -55,7 +55,7 @@ def test_a_rule_samples_only_its_own_teams_calls(world, scorecard):
     rule(world, scorecard, world.team_b, count=5)
     services.sampling_run(week=MONDAY)
     assert set(QueueItem.objects.values_list("call_id", flat=True)) == {c.pk for c in b_calls}
-    assert not queue_for(world.supervisor_a).exists()
+    assert not queue_for(world.supervisor_a).exists() and not queue_for(world.trainer_a).exists()
     assert queue_for(world.supervisor_b).count() == 3
     assert not queue_for(world.agent_b).exists()
 
@@ -95,18 +95,19 @@ def test_an_evaluated_call_is_not_sampled_again(world, scorecard):
     assert services.sampling_run(week=MONDAY) == 0
 
 
-def test_submitting_clears_the_queue_item(world, scorecard):
+@pytest.mark.parametrize("assigned", [True, False])
+def test_submitting_clears_the_queue_item(world, scorecard, assigned):
     (call,) = calls_in_week(world.agent_a, 1)
-    rule(world, scorecard, world.team_a, evaluator=world.supervisor_a)
+    rule(world, scorecard, world.team_a, evaluator=world.supervisor_a if assigned else None)
     services.sampling_run(week=MONDAY)
     assert queue_for(world.supervisor_a).count() == 1
-    assert not queue_for(world.trainer_a).exists()  # assigned to the supervisor
+    assert queue_for(world.trainer_a).exists() is not assigned  # an assigned call is the supervisor's
     evaluation = services.evaluation_start(actor=world.supervisor_a, call=call, scorecard=scorecard)
     from tests.qa.conftest import answer_all
 
     answer_all(evaluation, world.supervisor_a)
     services.evaluation_submit(actor=world.supervisor_a, evaluation=evaluation)
-    assert not queue_for(world.supervisor_a).exists()
+    assert not queue_for(world.supervisor_a).exists() and not queue_for(world.trainer_a).exists()
 
 
 def test_only_evaluators_of_the_team_set_up_sampling(world, scorecard):
