@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from .models import Call, Campaign, LabelledLine, OutboxMessage, RetentionDeletion, Rule, ToneModelVersion
-from .rulebook import RULE_FIELDS, rule_errors, rule_save
+from .rulebook import RULE_FIELDS, rule_field_errors, rule_save
 
 
 @admin.register(Campaign)
@@ -63,7 +63,7 @@ class RuleAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         rule = Rule(**{field: data.get(field, getattr(self.instance, field)) for field in RULE_FIELDS})
-        errors = rule_errors(rule)
+        errors = rule_field_errors(rule)
         if errors:
             raise forms.ValidationError(errors)
         return data

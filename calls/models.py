@@ -374,6 +374,34 @@ class ChecklistItem(models.TextChoices):
     CLOSING = "closing", _("Polite closing")
 
 
+# Bit i of CallAnalysis.checklist_found / checklist_due stands for CHECKLIST_BITS[i]. Append only:
+# stored analyses keep the bits they were written with.
+CHECKLIST_BITS: tuple[str, ...] = (
+    ChecklistItem.GREETING,
+    ChecklistItem.NEED_CONFIRMED,
+    ChecklistItem.EMPATHY,
+    ChecklistItem.NEXT_STEP,
+    ChecklistItem.CLOSING,
+)
+
+
+def checklist_bits(checklist) -> tuple[int, int]:
+    """(found, due) bit masks of a stored checklist: due is found or missing (not 'not applicable')."""
+    found = due = 0
+    for entry in checklist or ():
+        item = entry.get("item") if isinstance(entry, dict) else None
+        if item not in CHECKLIST_BITS:
+            continue
+        bit = 1 << CHECKLIST_BITS.index(item)
+        status = entry.get("status")
+        if status == "found":
+            found |= bit
+            due |= bit
+        elif status == "missing":
+            due |= bit
+    return found, due
+
+
 CHECKLIST_MISSING = {
     ChecklistItem.GREETING: _("No greeting with the company or the agent's name."),
     ChecklistItem.NEED_CONFIRMED: _("The agent did not confirm what the customer needs."),
@@ -574,6 +602,16 @@ class CallAnalysis(models.Model):
     abuse_count = models.PositiveIntegerField(default=0)
     rulebook_key = models.CharField(max_length=64, blank=True)
     analysed_at = models.DateTimeField()
+    # The checklist in two small bit masks (CHECKLIST_BITS), kept by save(): the dashboards count
+    # coverage from these in an index-only scan instead of reading every checklist's JSON.
+    checklist_found = models.PositiveSmallIntegerField(default=0, editable=False)
+    checklist_due = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Denormalised from the call like Flag's (save() copies them; calls.services keeps them when
+    # a call changes agent or time), so the dashboards count analyses by team/agent and time
+    # without joining the call. Empty only for rows bulk-created around save().
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, related_name="+")
+    call_started_at = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("call analysis")
@@ -581,6 +619,21 @@ class CallAnalysis(models.Model):
 
     def __str__(self) -> str:
         return f"analysis of call {self.call_id}"
+
+    def save(self, *args, **kwargs):
+        self.checklist_found, self.checklist_due = checklist_bits(self.checklist)
+        call = self.call
+        self.agent_id, self.team_id, self.call_started_at = call.agent_id, call.team_id, call.started_at
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                *(("checklist_found", "checklist_due") if "checklist" in update_fields else ()),
+                "agent",
+                "team",
+                "call_started_at",
+            }
+        super().save(*args, **kwargs)
 
 
 class Notification(models.Model):

@@ -67,25 +67,72 @@ def flags_visible_to(user: User) -> QuerySet[Flag]:
     return scope_to_user(Flag.objects.select_related("segment", "call"), user, "call__")
 
 
-def flag_review(*, actor: User, flag: Flag, status: str, reason: str = "") -> Flag:
-    """Record a reviewer's verdict on a flag. A dismissal needs a reason (it teaches the rulebook)."""
-    if not can_review_call(actor, flag.call):
-        raise PermissionDenied(_("You may not review this call."))
+def _verdict_check(status: str, reason: str) -> str:
     if status not in REVIEW_STATUSES:
         raise ValidationError({"status": _("Unknown review status.")})
     reason = (reason or "").strip()
     if status == ReviewStatus.DISMISSED and not reason:
         raise ValidationError({"reason": _("Say why the flag is wrong.")})
+    return reason
+
+
+def _verdict_apply(flag: Flag, *, actor: User, status: str, reason: str, at) -> None:
+    flag.review_status = status
+    flag.review_reason = reason
+    if status == ReviewStatus.UNREVIEWED:
+        flag.reviewed_by, flag.reviewed_at = None, None
+    else:
+        flag.reviewed_by, flag.reviewed_at = actor, at
+
+
+VERDICT_FIELDS = ["review_status", "review_reason", "reviewed_by", "reviewed_at"]
+
+
+def flag_review(*, actor: User, flag: Flag, status: str, reason: str = "") -> Flag:
+    """Record a reviewer's verdict on a flag. A dismissal needs a reason (it teaches the rulebook)."""
+    if not can_review_call(actor, flag.call):
+        raise PermissionDenied(_("You may not review this call."))
+    reason = _verdict_check(status, reason)
     with transaction.atomic():
         flag = Flag.objects.select_for_update().get(pk=flag.pk)
-        flag.review_status = status
-        flag.review_reason = reason
-        if status == ReviewStatus.UNREVIEWED:
-            flag.reviewed_by, flag.reviewed_at = None, None
-        else:
-            flag.reviewed_by, flag.reviewed_at = actor, timezone.now()
-        flag.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
+        _verdict_apply(flag, actor=actor, status=status, reason=reason, at=timezone.now())
+        flag.save(update_fields=VERDICT_FIELDS)
     return flag
+
+
+BULK_REVIEW_MAX = 200
+
+
+@dataclass
+class BulkReview:
+    reviewed: list[int]
+    skipped: list[int]  # asked for, but gone or not the actor's to review
+
+
+def flags_review_bulk(*, actor: User, flag_ids: list[int], status: str, reason: str = "") -> BulkReview:
+    """One verdict on many flags (the review queue's "confirm / dismiss selected").
+
+    The same rules and fields as flag_review: every flag is checked against the actor's teams
+    (a flag of a team they do not review is skipped, never changed), and each reviewed flag
+    records the reviewer and the time. One transaction; the flags are locked as flag_review
+    locks one.
+    """
+    reason = _verdict_check(status, reason)
+    ids = list(dict.fromkeys(int(i) for i in flag_ids))
+    if len(ids) > BULK_REVIEW_MAX:
+        raise ValidationError({"flags": _("Select at most %(n)s flags at a time.") % {"n": BULK_REVIEW_MAX}})
+    if not actor.is_authenticated or actor.is_agent:
+        return BulkReview(reviewed=[], skipped=ids)
+    team_ids = team_ids_visible_to(actor)  # once for the batch: can_review_call per flag, in memory
+    now = timezone.now()
+    with transaction.atomic():
+        flags = list(Flag.objects.select_for_update(of=("self",)).select_related("call").filter(pk__in=ids))
+        allowed = [f for f in flags if team_ids is None or f.call.team_id in team_ids]
+        for flag in allowed:
+            _verdict_apply(flag, actor=actor, status=status, reason=reason, at=now)
+        Flag.objects.bulk_update(allowed, VERDICT_FIELDS)
+    reviewed = {f.pk for f in allowed}
+    return BulkReview(reviewed=[i for i in ids if i in reviewed], skipped=[i for i in ids if i not in reviewed])
 
 
 def moment_comment_create(*, actor: User, segment: Segment, text: str):

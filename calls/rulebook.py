@@ -32,9 +32,27 @@ def can_edit_rules(user: User) -> bool:
     return user.is_superuser or user.role in (Role.ADMIN, Role.TRAINER)
 
 
+def message_text(message: str) -> str:
+    """A tone.messages.Message in the user's language (its values, messages too, translated alike)."""
+    template = getattr(message, "template", None)
+    if template is None:
+        return str(message)
+    params = {key: message_text(value) if isinstance(value, str) else value for key, value in message.params.items()}
+    translated = _(template)
+    return translated.format(**params) if params else translated
+
+
+def rule_field_errors(rule: Rule) -> dict[str, list[str]]:
+    """What is wrong with the rule as it stands, by field, in the user's language."""
+    errors: dict[str, list[str]] = {}
+    for problem in validate_rule(rule.to_spec(), kiwi=get_kiwi()):
+        errors.setdefault(getattr(problem, "field", "") or "pattern", []).append(message_text(problem))
+    return errors
+
+
 def rule_errors(rule: Rule) -> list[str]:
     """What is wrong with the rule as it stands: the pattern, and each example that misbehaves."""
-    return validate_rule(rule.to_spec())
+    return [error for errors in rule_field_errors(rule).values() for error in errors]
 
 
 def _snapshot(rule: Rule) -> dict[str, Any]:
@@ -42,20 +60,56 @@ def _snapshot(rule: Rule) -> dict[str, Any]:
 
 
 @transaction.atomic
-def rule_save(*, actor: User | None, rule: Rule, changes: dict[str, Any] | None = None) -> Rule:
-    """Create or change a rule. Refused (ValidationError) unless its pattern and examples check out."""
-    if actor is not None and not can_edit_rules(actor):
-        raise PermissionDenied(_("Only trainers and administrators may change the rulebook."))
+def rule_save(
+    *, actor: User | None, rule: Rule, changes: dict[str, Any] | None = None, expected_version: int | None = None
+) -> Rule:
+    """Create or change a rule. Refused (ValidationError) unless its pattern and examples check out.
+
+    `expected_version`: the version the editor started from; if someone saved another since, the
+    edit is refused rather than silently overwriting theirs.
+    """
+    _check_editor(actor)
     for field, value in (changes or {}).items():
         if field not in RULE_FIELDS:
             raise ValueError(f"not a rule field: {field}")
         setattr(rule, field, value)
-    rule.full_clean()
-    errors = rule_errors(rule)
+    errors: dict[str, list[str]] = {}
+    try:
+        rule.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+    for field, problems in rule_field_errors(rule).items():
+        errors.setdefault(field, problems)  # the model's own word on a field (blank, taken) comes first
     if errors:
-        raise ValidationError({"pattern": errors})
+        raise ValidationError(errors)
+    return _commit(actor=actor, rule=rule, expected_version=expected_version)
+
+
+@transaction.atomic
+def rule_set_active(*, actor: User | None, rule: Rule, is_active: bool) -> Rule:
+    """Switch a rule on (checked like any edit) or off (always allowed: a misfiring rule must be
+    stoppable even if its examples no longer pass). Either way a new version."""
+    if is_active:
+        return rule_save(actor=actor, rule=rule, changes={"is_active": True})
+    _check_editor(actor)
+    rule.is_active = False
+    return _commit(actor=actor, rule=rule)
+
+
+def _check_editor(actor: User | None) -> None:
+    if actor is not None and not can_edit_rules(actor):
+        raise PermissionDenied(_("Only trainers and administrators may change the rulebook."))
+
+
+def _commit(*, actor: User | None, rule: Rule, expected_version: int | None = None) -> Rule:
+    """Store the rule as a new version (nothing, if nothing changed), inside the caller's transaction."""
     if rule.pk:
         previous = Rule.objects.select_for_update().get(pk=rule.pk)
+        if expected_version is not None and previous.version != expected_version:
+            raise ValidationError(
+                _("Someone saved version %(version)s of this rule while you were editing. Reload it and edit again.")
+                % {"version": previous.version}
+            )
         if _snapshot(previous) == _snapshot(rule):
             return previous
         rule.version = previous.version + 1

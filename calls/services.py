@@ -89,12 +89,14 @@ def call_update(*, actor: User, call: Call, changes: dict[str, Any]) -> Call:
 
 
 def _denormalised_copies_refresh(call: Call) -> None:
-    """Flags and the search index copy who and when from the call, for the dashboards' sake."""
+    """Flags, the analysis and the search index copy who and when from the call, for the dashboards' sake."""
     from dashboards.services import call_index
 
-    from .models import Flag
+    from .models import CallAnalysis, Flag
 
-    Flag.objects.filter(call=call).update(agent=call.agent_id, team=call.team_id, call_started_at=call.started_at)
+    copied = {"agent": call.agent_id, "team": call.team_id, "call_started_at": call.started_at}
+    Flag.objects.filter(call=call).update(**copied)
+    CallAnalysis.objects.filter(call=call).update(**copied)
     call_index(call.pk)
 
 

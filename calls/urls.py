@@ -13,5 +13,10 @@ urlpatterns = [
     path("calls/<int:pk>/delete/", views.call_delete, name="delete"),
     path("calls/<int:pk>/speakers/", views.call_speakers, name="speakers"),
     path("calls/upload/", views.recording_upload, name="upload"),
+    path("calls/<int:pk>/evidence/", views.call_evidence, name="evidence"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("recordings/<int:pk>/retry/", views.recording_retry_view, name="recording_retry"),
 ]

@@ -6,7 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import ChannelLayout
@@ -15,8 +17,11 @@ from privacy.services import access_log_record
 from qa.selectors import call_qa_context
 
 from . import services
+from .evidence import can_export_evidence, evidence_pack_build
 from .filters import CallFilter
 from .forms import CallForm
+from .models import Notification
+from .notifications import notification_mark_read, notifications_for, notifications_mark_all_read
 from .policies import can_change_call, can_log_calls
 from .recordings import RecordingNotRetryable, recording_retry
 from .review import call_review_context, call_speakers_set, can_review_call
@@ -88,6 +93,10 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
         action = AccessAction.UNMASKED_VIEW if unmasked else AccessAction.TRANSCRIPT_VIEW
         access_log_record(action=action, request=request, call_id=call.pk)
     review = call_review_context(request.user, call, segments)
+    has_abuse = any(f.category == "abuse" and f.review_status != "dismissed" for f in review["flags"])
+    evidence_url = (
+        reverse("calls:evidence", args=[call.pk]) if has_abuse and can_export_evidence(request.user, call) else ""
+    )
     return render(
         request,
         "calls/call_detail.html",
@@ -101,6 +110,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "speakers_uncertain": any(r.speakers_uncertain for r in recordings),
             "speakers_guessed": any(r.speaker_confidence is not None for r in recordings),
             "timeline": _timeline(segments, review["flags"]),
+            "evidence_url": evidence_url,
             **review,
             **call_qa_context(request.user, call),
         },
@@ -192,3 +202,91 @@ def call_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.call_delete(actor=request.user, call=call)
     messages.success(request, _("Call deleted."))
     return redirect("calls:list")
+
+
+# --- customer-abuse evidence --------------------------------------------------------------------
+
+
+@login_required
+def call_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """The evidence pack (ZIP) of a call's customer abuse, for the team's supervisors and admins."""
+    call = get_object_or_404(calls_visible_to(request.user), pk=pk)
+    if not can_export_evidence(request.user, call):
+        raise PermissionDenied
+    try:
+        pack = evidence_pack_build(actor=request.user, call=call)
+    except ValueError:
+        return HttpResponse(
+            _("This call has no customer abuse to put in an evidence pack."),
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+    clips = sum(1 for clip in pack.clips if clip.name)
+    access_log_record(
+        action=AccessAction.EVIDENCE_EXPORT,
+        request=request,
+        call_id=call.pk,
+        target=pack.filename,
+        detail=f"{pack.flag_count} abuse moments; {clips} audio clips; zip sha256 {pack.sha256}",
+    )
+    response = HttpResponse(pack.data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{pack.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    """알림: the user's notifications, unread first, each linking to its moment."""
+    notes = notifications_for(request.user)
+    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    items = list(page.object_list)
+    abuse_calls = {n.call_id for n in items if n.kind == Notification.Kind.ABUSE and n.call_id}
+    evidence_calls = set()
+    if abuse_calls:
+        evidence_calls = {
+            call.pk
+            for call in calls_visible_to(request.user).filter(pk__in=abuse_calls)
+            if can_export_evidence(request.user, call)
+        }
+    for note in items:
+        note.evidence_url = reverse("calls:evidence", args=[note.call_id]) if note.call_id in evidence_calls else ""
+    return render(
+        request,
+        "calls/notifications.html",
+        {"page": page, "items": items, "unread": notes.filter(read_at__isnull=True).count()},
+    )
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification to its moment, marking it read on the way."""
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification_mark_read(recipient=request.user, notification=note)
+    if note.link and url_has_allowed_host_and_scheme(note.link, {request.get_host()}, request.is_secure()):
+        return redirect(note.link)
+    return redirect("calls:notifications")
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification_mark_read(recipient=request.user, notification=note)
+    return redirect("calls:notifications")
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notifications_mark_all_read(recipient=request.user)
+    if count:
+        messages.success(
+            request,
+            ngettext("Marked %(n)s notification as read.", "Marked %(n)s notifications as read.", count) % {"n": count},
+        )
+    return redirect("calls:notifications")

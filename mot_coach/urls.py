@@ -49,5 +49,6 @@ urlpatterns = [
     path("coaching/", include("coaching.urls")),
     path("dashboards/", include("dashboards.urls")),
     path("qa/", include("qa.urls")),
+    path("rules/", include("calls.rulebook_urls")),
     path("", include("calls.urls")),
 ]

@@ -29,6 +29,7 @@ class AccessAction(models.TextChoices):
     UNMASKED_VIEW = "unmasked_view", _("Viewed an unmasked transcript")
     TRANSCRIPT_SEARCH = "transcript_search", _("Searched transcripts")
     EXPORT = "export", _("Exported calls")
+    EVIDENCE_EXPORT = "evidence_export", _("Downloaded an abuse evidence pack")
     ACCESS_LOG_EXPORT = "access_log_export", _("Exported the access log")
     PERMISSION_CHANGE = "permission_change", _("Changed permissions or role")
 

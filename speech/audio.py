@@ -34,8 +34,10 @@ No Django imports: callers pass explicit limits.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +54,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "DEFAULT_MAX_DECODED_BYTES",
     "DEFAULT_MAX_DURATION_S",
+    "cut_wav",
     "decode_channels",
     "decoded_size_bytes",
     "probe_audio",
@@ -552,3 +555,70 @@ def _append(buffers: list[_GrowableBuffer], frames: list[av.AudioFrame]) -> None
         planes = frame.to_ndarray()  # s16p -> shape (channels, samples)
         for buffer, plane in zip(buffers, planes, strict=True):
             buffer.append(plane.astype(np.float32) / 32768.0)
+
+
+# --------------------------------------------------------------------------
+# Clips
+
+
+def cut_wav(path: str | os.PathLike[str], *, start_s: float, end_s: float) -> tuple[bytes, float]:
+    """The audio from ``start_s`` to ``end_s`` as 16-bit PCM WAV at the file's own sample rate.
+
+    For evidence clips: what a person hears, not what the analysis hears, so the rate is kept;
+    stereo stays stereo (agent and customer on their channels), 3+ channels are mixed to mono as
+    everywhere else. Seeks near the start instead of decoding from the beginning, so a moment at
+    the end of a two-hour call costs about what one at the start does. Returns the WAV file's
+    bytes and its length in seconds (shorter than asked at the end of the file).
+    """
+    if end_s <= start_s:
+        raise ValueError("end_s must be after start_s")
+    clip = _cut(path, start_s, end_s, seek=start_s > 1.0)
+    if clip is None:  # the container gave no timestamps after a seek: read from the beginning
+        clip = _cut(path, start_s, end_s, seek=False)
+    planes, rate = clip
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(planes.shape[0])
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.ascontiguousarray(planes.T).tobytes())
+    return buffer.getvalue(), planes.shape[1] / rate
+
+
+def _cut(path: str | os.PathLike[str], start_s: float, end_s: float, *, seek: bool) -> tuple[np.ndarray, int] | None:
+    with _open_audio(path) as (container, stream):
+        channels = _kept_channels(_channel_count(stream))
+        rate = int(stream.codec_context.sample_rate or stream.sample_rate)
+        resampler = _Resampler("stereo" if channels == 2 else "mono", rate)
+        first, last = int(round(start_s * rate)), int(round(end_s * rate))
+        if seek and stream.time_base:
+            container.seek(int((start_s - 1.0) / stream.time_base), stream=stream, backward=True, any_frame=False)
+        position: int | None = None if seek else 0  # sample index of the next resampled sample
+        kept: list[np.ndarray] = []
+        stats = _DecodeStats()
+
+        def take(frames: list[av.AudioFrame]) -> None:
+            nonlocal position
+            for frame in frames:
+                plane = frame.to_ndarray()  # s16p: (channels, samples)
+                lo, hi = max(first - position, 0), min(last - position, plane.shape[1])
+                if hi > lo:
+                    kept.append(plane[:, lo:hi])
+                position += plane.shape[1]
+
+        try:
+            for packet in container.demux(stream):
+                for frame in _decode_packet(packet, stats):
+                    if position is None:
+                        if frame.time is None:
+                            return None
+                        position = int(round(frame.time * rate))
+                    take(resampler.resample(frame))
+                if position is not None and position >= last:
+                    break
+            else:
+                take(resampler.flush())
+        except av.error.FFmpegError as exc:
+            raise AudioRejected("corrupt", "The audio is damaged and cannot be read.") from exc
+        planes = np.concatenate(kept, axis=1) if kept else np.zeros((channels, 0), np.int16)
+        return planes.astype(np.int16, copy=False), rate

@@ -81,6 +81,7 @@ class Analyzer:
         self._by_speaker = {
             speaker: [(s, p) for s, p in self._compiled if s.speaker in scopes] for speaker, scopes in _APPLIES.items()
         }
+        self._index = {speaker: RuleIndex([p for _, p in compiled]) for speaker, compiled in self._by_speaker.items()}
         # Rules the model was trained beside (same code, same pattern) are judged by the model. A
         # rule added or edited since then stands on its own until the next retrain: the model
         # cannot know how far to trust it, and a trainer's new rule must work at once.
@@ -121,8 +122,19 @@ class Analyzer:
         if with_context or self.mode != "rules":
             texts += [c for _, _, c in rows if c]
         texts = list(dict.fromkeys(texts))
-        utts = dict(zip(texts, morph.analyse_many(texts, self._kiwi()), strict=True))
-        rule_hits = [self._rule_hits(utts[t], speaker) if with_rules else [] for t, speaker, _ in rows]
+        wanted: dict[str, set[str]] = {}
+        if with_rules:
+            for t, speaker, _ in rows:
+                wanted.setdefault(t, set()).add(speaker)
+        # Rules run on each utterance as it comes out of Kiwi, while Kiwi's threads go on with
+        # the next ones.
+        utts: dict[str, morph.Utterance] = {}
+        hits_of: dict[tuple[str, str], list[FlagHit]] = {}
+        for text, utt in zip(texts, morph.analyse_many(texts, self._kiwi()), strict=True):
+            utts[text] = utt
+            for speaker in wanted.get(text, ()):
+                hits_of[text, speaker] = self._rule_hits(utt, speaker)
+        rule_hits = [hits_of.get((t, speaker), []) for t, speaker, _ in rows]
         return rows, utts, rule_hits
 
     @staticmethod
@@ -137,9 +149,18 @@ class Analyzer:
             self.kiwi = morph.get_kiwi()
         return self.kiwi
 
+    def rule_hits(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
+        """Every match of the rules that apply to `speaker` on an analysed utterance, one hit per
+        match, unmerged and without the model (for trying a rule out on many stored lines)."""
+        if speaker not in _APPLIES:
+            raise ValueError(f"speaker must be agent, customer or unknown, not {speaker!r}")
+        return self._rule_hits(utt, speaker)
+
     def _rule_hits(self, utt: morph.Utterance, speaker: str) -> list[FlagHit]:
         hits: list[FlagHit] = []
-        for spec, pattern in self._by_speaker[speaker]:
+        compiled = self._by_speaker[speaker]
+        for position in self._index[speaker].candidates(utt):
+            spec, pattern = compiled[position]
             for sent, i, j in pattern.find(utt):
                 start, end = word_span(utt.text, sent.toks[i].start, sent.toks[j - 1].end)
                 hits.append(
@@ -207,6 +228,46 @@ class Analyzer:
             MODEL_SUGGESTIONS[category],
             round(score, 3),
         )
+
+
+class RuleIndex:
+    """Which rules can possibly match an utterance, found from its morphemes in a few lookups.
+
+    A pattern only matches a sentence holding one key of each of its prefilter clauses (see
+    patterns.Node.keys). Each rule is filed under the keys of its most selective clause that
+    names forms or tags; an utterance's candidates are the rules filed under its forms and tags
+    (plus the few rules with no such clause), in rulebook order. A candidate is then checked in
+    full by its pattern, so the index changes which rules are tried, never what matches: most
+    lines hold the anchor of a handful of the ~110 rules.
+    """
+
+    def __init__(self, patterns: Sequence[CompiledPattern]):
+        self.by_form: dict[str, list[int]] = {}
+        self.by_tag: dict[str, list[int]] = {}
+        self.always: list[int] = []
+        for position, pattern in enumerate(patterns):
+            clauses = [c for c in pattern.main.keys if c and not any(k.startswith("p:") for k in c)]
+            if not clauses:
+                self.always.append(position)
+                continue
+            anchor = min(clauses, key=lambda c: (not all(k.startswith("f:") for k in c), len(c)))
+            for key in anchor:
+                index = self.by_form if key.startswith("f:") else self.by_tag
+                index.setdefault(key[2:], []).append(position)
+
+    def candidates(self, utt: morph.Utterance) -> list[int]:
+        found = set(self.always)
+        by_form, by_tag = self.by_form, self.by_tag
+        for sent in utt.sents:
+            for form in sent.forms:
+                hit = by_form.get(form)
+                if hit:
+                    found.update(hit)
+            for tag in sent.tags:
+                hit = by_tag.get(tag)
+                if hit:
+                    found.update(hit)
+        return sorted(found)
 
 
 def rule_fingerprint(spec: RuleSpec) -> str:

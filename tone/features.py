@@ -45,8 +45,19 @@ def coarse_tag(tag: str) -> str:
     return tag
 
 
+_TOKEN_NAMES: dict[tuple[str, str], str] = {}
+
+
+def _token_name(form: str, tag: str) -> str:
+    name = f"{form}/{coarse_tag(tag)}"
+    if len(_TOKEN_NAMES) < 200_000:
+        _TOKEN_NAMES[form, tag] = name
+    return name
+
+
 def _sent_tokens(sent: Sentence) -> list[str]:
-    return [f"{t.form}/{coarse_tag(t.tag)}" for t in sent.toks if t.tag not in _SKIP_TAGS]
+    names = _TOKEN_NAMES
+    return [names.get((t.form, t.tag)) or _token_name(t.form, t.tag) for t in sent.toks if t.tag not in _SKIP_TAGS]
 
 
 def _ending(sent: Sentence) -> list[str]:

@@ -16,7 +16,6 @@ import hashlib
 import io
 import json
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,30 +54,29 @@ def feature_index(feature: str) -> int:
 
 def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR parts (indptr, indices, values) of the hashed rows: log-scaled counts, L2-normalised,
-    so long lines do not outvote short ones. Plain numpy: the worker needs no scikit-learn."""
+    so long lines do not outvote short ones. Plain numpy: the worker needs no scikit-learn.
+
+    All rows at once: every feature string becomes (row, column) as one integer, and one sort
+    counts them (a line's repeated n-grams and two features hashing to one column add up)."""
     cache = _index_cache
-    indptr = [0]
-    indices: list[int] = []
-    counts: list[int] = []
-    for feats in feature_lists:
-        row: dict[int, int] = {}
-        for f, c in Counter(feats).items():
-            i = cache.get(f)
-            if i is None:
-                i = feature_index(f)
-            row[i] = row.get(i, 0) + c
-        indices.extend(row)
-        counts.extend(row.values())
-        indptr.append(len(indices))
-    ptr = np.asarray(indptr, dtype=np.int64)
-    values = np.log1p(np.asarray(counts, dtype=np.float32))
-    lengths = np.diff(ptr)
-    nonempty = lengths > 0
-    norms = np.ones(len(lengths), dtype=np.float32)
+    lengths = np.fromiter((len(feats) for feats in feature_lists), dtype=np.int64, count=len(feature_lists))
+    columns = np.fromiter(
+        (cache[f] if f in cache else feature_index(f) for feats in feature_lists for f in feats),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    keys = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths) * N_FEATURES + columns
+    cells, counts = np.unique(keys, return_counts=True)
+    rows = cells // N_FEATURES
+    ptr = np.searchsorted(rows, np.arange(len(lengths) + 1, dtype=np.int64))
+    values = np.log1p(counts.astype(np.float32))
+    row_lengths = np.diff(ptr)
+    nonempty = row_lengths > 0
+    norms = np.ones(len(row_lengths), dtype=np.float32)
     if values.size:
         norms[nonempty] = np.sqrt(np.add.reduceat(values * values, ptr[:-1][nonempty]))
-    values /= np.repeat(norms, lengths)
-    return ptr, np.asarray(indices, dtype=np.int64), values
+    values /= np.repeat(norms, row_lengths)
+    return ptr, cells % N_FEATURES, values
 
 
 def vectorize(feature_lists: Sequence[Sequence[str]]) -> Any:

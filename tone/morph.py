@@ -113,8 +113,22 @@ class Utterance:
     cache: dict[str, Any] = field(default_factory=dict)
 
 
+# (Kiwi form, Kiwi tag) → (normalised form, normalised tag): a call's vocabulary is small.
+_NORMALIZED: dict[tuple[str, str], tuple[str, str]] = {}
+_NORMALIZED_MAX = 200_000
+
+
+def _normalized(form: str, tag: str) -> tuple[str, str]:
+    ntag = normalize_tag(tag)
+    out = (normalize_form(form, ntag), ntag)
+    if len(_NORMALIZED) < _NORMALIZED_MAX:
+        _NORMALIZED[form, tag] = out
+    return out
+
+
 def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance:
     utt = Utterance(text=text)
+    known = _NORMALIZED
     for raw in kiwi_sents:
         toks: list[Tok] = []
         for t in raw:
@@ -123,8 +137,9 @@ def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance
             if t.sub_sent_position:
                 _extend_quote(utt.quoted, start, end)
                 continue
-            tag = normalize_tag(t.tag)
-            toks.append(Tok(normalize_form(t.form, tag), tag, start, end))
+            key = (t.form, t.tag)
+            form, tag = known.get(key) or _normalized(*key)
+            toks.append(Tok(form, tag, start, end))
         if not toks:
             continue
         sent = Sentence(toks=toks, index=len(utt.sents), utt=utt)

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from . import speech_level
+from .messages import Message, gettext_noop
 from .morph import Sentence, Utterance, normalize_form
 
 Matcher = Callable[[Sentence, int], Iterator[int]]
@@ -39,7 +40,11 @@ _FILLER_TAGS = frozenset({"IC", "SF", "SP", "SE", "SO", "SS", "SSO", "SSC", "SW"
 
 
 class PatternError(ValueError):
-    pass
+    """A pattern that does not compile; `message` is a tone.messages.Message the app can translate."""
+
+    @property
+    def message(self) -> str:
+        return self.args[0] if self.args else ""
 
 
 Keys = tuple[frozenset[str], ...]
@@ -298,7 +303,7 @@ def _lex(src: str) -> list[tuple[str, str]]:
         elif c == "@":
             m = re.compile(r"@[A-Za-z_]\w*(?:\([^)\s]*\))?").match(src, i)
             if not m:
-                raise PatternError(f"bad predicate at {src[i : i + 15]!r}")
+                raise PatternError(Message(gettext_noop("bad predicate at {text!r}"), text=src[i : i + 15]))
             out.append(("pred", m.group()))
             i = m.end()
             if i < n and src[i] == "?":
@@ -329,7 +334,7 @@ def _lex(src: str) -> list[tuple[str, str]]:
 def _lex_brace(src: str, i: int, out: list[tuple[str, str]]) -> int:
     j = src.find("}", i)
     if j < 0:
-        raise PatternError("missing '}' in quantifier")
+        raise PatternError(Message(gettext_noop("missing '}' in quantifier")))
     out.append(("quant", src[i : j + 1]))
     return j + 1
 
@@ -341,7 +346,7 @@ def _word_kind(word: str) -> str:
         return "anchor"
     if word.startswith("@"):
         if not re.fullmatch(r"@[A-Za-z_]\w*(\([^)\s]*\))?", word):
-            raise PatternError(f"bad predicate {word!r}")
+            raise PatternError(Message(gettext_noop("bad predicate {word!r}"), word=word))
         return "pred"
     return "tok"
 
@@ -358,7 +363,7 @@ class _Parser:
     def parse(self) -> Node:
         node = self.alternation()
         if self.peek() is not None:
-            raise PatternError(f"unexpected {self.peek()[1]!r}")
+            raise PatternError(Message(gettext_noop("unexpected {text!r}"), text=self.peek()[1]))
         return node
 
     def alternation(self) -> Node:
@@ -376,7 +381,7 @@ class _Parser:
                 break
             items.append(self.item())
         if not items:
-            raise PatternError("empty sequence (check for '()' or a stray '|')")
+            raise PatternError(Message(gettext_noop("empty sequence (check for '()' or a stray '|')")))
         return items[0] if len(items) == 1 else _seq(items)
 
     def item(self) -> Node:
@@ -385,7 +390,7 @@ class _Parser:
         if kind == "lparen":
             inner = self.alternation()
             if not self.peek() or self.peek()[0] != "rparen":
-                raise PatternError("missing ')'")
+                raise PatternError(Message(gettext_noop("missing ')'")))
             self.i += 1
             node = _not_ahead(inner) if val.startswith("!") else inner
         elif kind == "gap":
@@ -397,7 +402,7 @@ class _Parser:
         elif kind == "tok":
             node = _token(val)
         else:
-            raise PatternError(f"unexpected {val!r}")
+            raise PatternError(Message(gettext_noop("unexpected {text!r}"), text=val))
         p = self.peek()
         if p and p[0] == "quant":
             self.i += 1
@@ -408,7 +413,7 @@ class _Parser:
 def compile_pattern(source: str) -> CompiledPattern:
     """Compile a rule pattern; raises PatternError with a readable message."""
     if not source or not source.strip():
-        raise PatternError("pattern is empty")
+        raise PatternError(Message(gettext_noop("pattern is empty")))
     parts = [p.strip() for p in source.split(";")]
     main = _compile_seq(parts[0])
     clauses = []
@@ -417,7 +422,11 @@ def compile_pattern(source: str) -> CompiledPattern:
             continue
         words = part.split(None, 2)
         if len(words) < 3 or words[0] not in ("unless", "if") or words[1] not in ("after", "before", "sent", "utt"):
-            raise PatternError(f"clause {part!r} must read 'unless|if after|before|sent|utt <pattern>'")
+            raise PatternError(
+                Message(
+                    gettext_noop("clause {clause!r} must read 'unless|if after|before|sent|utt <pattern>'"), clause=part
+                )
+            )
         clauses.append(Clause(words[0] == "unless", words[1], _compile_seq(words[2])))
     return CompiledPattern(source, main, clauses)
 
@@ -442,19 +451,25 @@ def _token(spec: str) -> Node:
         try:
             regex = re.compile(form_part[1:])
         except re.error as e:
-            raise PatternError(f"bad regex in {spec!r}: {e}") from None
+            raise PatternError(
+                Message(gettext_noop("bad regex in {spec!r}: {error}"), spec=spec, error=str(e))
+            ) from None
     elif form_part not in ("", "*"):
         ending_only = bool(tag_part) and all(t.startswith("E") for t in tag_part.split(","))
         forms = frozenset(normalize_form(f, "EF" if ending_only else "") for f in form_part.split(","))
         if "" in forms:
-            raise PatternError(f"empty form in {spec!r}")
+            raise PatternError(Message(gettext_noop("empty form in {spec!r}"), spec=spec))
     tags: frozenset[str] | None = None
     prefixes: tuple[str, ...] = ()
     if tag_part not in ("", "*"):
         exact = set()
         for t in tag_part.split(","):
             if not re.fullmatch(r"[A-Z][A-Z_]{0,9}\*?", t):
-                raise PatternError(f"bad tag {t!r} in {spec!r} (tags look like NNG, VV, EF, V*)")
+                raise PatternError(
+                    Message(
+                        gettext_noop("bad tag {tag!r} in {spec!r} (tags look like NNG, VV, EF, V*)"), tag=t, spec=spec
+                    )
+                )
             if t.endswith("*"):
                 prefixes += (t[:-1],)
             else:
@@ -462,7 +477,7 @@ def _token(spec: str) -> Node:
         tags = frozenset(exact)
     if forms is None and regex is None and tags is None and not prefixes and not negate:
         if form_part == "" and tag_part == "":
-            raise PatternError(f"empty token {spec!r}")
+            raise PatternError(Message(gettext_noop("empty token {spec!r}"), spec=spec))
 
     def ok(form: str, tag: str) -> bool:
         if forms is not None and form not in forms:
@@ -574,7 +589,7 @@ def _quantify(node: Node, q: str) -> Node:
         lo = int(nums[0])
         hi = lo if len(nums) == 1 else (int(nums[1]) if nums[1] else 8)
         if hi < lo:
-            raise PatternError(f"bad quantifier {q}")
+            raise PatternError(Message(gettext_noop("bad quantifier {quantifier}"), quantifier=q))
 
     def rep(sent: Sentence, i: int, count: int) -> Iterator[int]:
         # greedy: longer repetitions first, then fall back
@@ -632,7 +647,7 @@ def _predicate(spec: str, depth: int) -> Node:
     arg = arg.rstrip(")")
     if name in MACROS:
         if depth > 5:
-            raise PatternError(f"@{name}: macros nest too deeply")
+            raise PatternError(Message(gettext_noop("@{name}: macros nest too deeply"), name=name))
         if name not in _MACRO_CACHE:
             _MACRO_CACHE[name] = _compile_seq(MACROS[name], depth + 1)
         return _MACRO_CACHE[name]
@@ -641,7 +656,13 @@ def _predicate(spec: str, depth: int) -> Node:
 
         lex_name = arg or "profane"
         if lex_name not in lexicon.LEXICONS:
-            raise PatternError(f"@lex({lex_name}): no such lexicon (have {', '.join(sorted(lexicon.LEXICONS))})")
+            raise PatternError(
+                Message(
+                    gettext_noop("@lex({name}): no such lexicon (have {known})"),
+                    name=lex_name,
+                    known=", ".join(sorted(lexicon.LEXICONS)),
+                )
+            )
         key = "lex:" + lex_name
         PREDICATE_PRESENT.setdefault(key, _present_lex(lex_name))
         return Node(_lexicon_pred(lex_name), (frozenset({"p:" + key}),), 1, None)
@@ -650,4 +671,10 @@ def _predicate(spec: str, depth: int) -> Node:
         first = PREDICATE_FIRST.get(name)
         return Node(fn, (frozenset({"p:" + name}),), min_len, first, min_len == 0)
     known = sorted(set(PREDICATES) | set(MACROS) | {"lex", "profane"})
-    raise PatternError(f"unknown predicate @{name} (known: {', '.join('@' + k for k in known)})")
+    raise PatternError(
+        Message(
+            gettext_noop("unknown predicate @{name} (known: {known})"),
+            name=name,
+            known=", ".join("@" + k for k in known),
+        )
+    )

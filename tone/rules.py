@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .messages import Message, gettext_noop
+
 CATEGORIES = ("banmal", "dismissive", "blame", "sarcasm", "profanity", "abuse")
 AGENT_CATEGORIES = ("banmal", "dismissive", "blame", "sarcasm")
 SEVERITIES = ("low", "medium", "high")
@@ -65,30 +67,65 @@ def example_speaker(spec: RuleSpec) -> str:
     return "customer" if spec.speaker == "customer" else "agent"
 
 
-def validate_rule(spec: RuleSpec, kiwi: Any = None) -> list[str]:
-    """Compile the pattern and check the examples; an empty list means the rule is valid."""
+def validate_rule(spec: RuleSpec, kiwi: Any = None) -> list[Message]:
+    """Compile the pattern and check the examples; an empty list means the rule is valid.
+
+    Each problem is a Message (an English str) that names the field it is about, for the app to
+    translate and show beside that field.
+    """
     from .engine import Analyzer  # engine imports this module
     from .patterns import PatternError, compile_pattern
 
-    errors: list[str] = []
+    errors: list[Message] = []
     if not spec.code or not spec.code.strip():
-        errors.append("code is empty")
+        errors.append(Message(gettext_noop("code is empty"), field="code"))
     if spec.category not in CATEGORIES:
-        errors.append(f"category {spec.category!r} is not one of {', '.join(CATEGORIES)}")
+        errors.append(
+            Message(
+                gettext_noop("category {value!r} is not one of {choices}"),
+                field="category",
+                value=spec.category,
+                choices=", ".join(CATEGORIES),
+            )
+        )
     if spec.severity not in SEVERITIES:
-        errors.append(f"severity {spec.severity!r} is not one of {', '.join(SEVERITIES)}")
+        errors.append(
+            Message(
+                gettext_noop("severity {value!r} is not one of {choices}"),
+                field="severity",
+                value=spec.severity,
+                choices=", ".join(SEVERITIES),
+            )
+        )
     if spec.speaker not in SPEAKERS:
-        errors.append(f"speaker {spec.speaker!r} is not one of {', '.join(SPEAKERS)}")
+        errors.append(
+            Message(
+                gettext_noop("speaker {value!r} is not one of {choices}"),
+                field="speaker",
+                value=spec.speaker,
+                choices=", ".join(SPEAKERS),
+            )
+        )
     if spec.category in AGENT_CATEGORIES and spec.speaker == "customer":
-        errors.append(f"category {spec.category} applies to agents only, not speaker 'customer'")
+        errors.append(
+            Message(
+                gettext_noop("category {category} applies to agents only, not speaker 'customer'"),
+                field="speaker",
+                category=spec.category,
+            )
+        )
     if spec.category == "abuse" and spec.speaker == "agent":
-        errors.append("category abuse is customer abuse of the agent; use speaker 'customer'")
+        errors.append(
+            Message(
+                gettext_noop("category abuse is customer abuse of the agent; use speaker 'customer'"), field="speaker"
+            )
+        )
     if not spec.explanation.strip():
-        errors.append("explanation is empty")
+        errors.append(Message(gettext_noop("explanation is empty"), field="explanation"))
     try:
         compile_pattern(spec.pattern)
     except PatternError as e:
-        errors.append(f"pattern does not compile: {e}")
+        errors.append(Message(gettext_noop("pattern does not compile: {error}"), field="pattern", error=e.message))
         return errors
     if errors:
         return errors
@@ -96,12 +133,20 @@ def validate_rule(spec: RuleSpec, kiwi: Any = None) -> list[str]:
     speaker = example_speaker(spec)
     for text in spec.must_match:
         if not any(h.rule == spec.code for h in analyzer.analyze(text, speaker)):
-            errors.append(f"must_match example does not match: {text!r}")
+            errors.append(
+                Message(gettext_noop("must_match example does not match: {text!r}"), field="must_match", text=text)
+            )
     for text in spec.must_not_match:
         hits = [h for h in analyzer.analyze(text, speaker) if h.rule == spec.code]
         if hits:
-            frag = text[hits[0].start : hits[0].end]
-            errors.append(f"must_not_match example matches at {frag!r}: {text!r}")
+            errors.append(
+                Message(
+                    gettext_noop("must_not_match example matches at {fragment!r}: {text!r}"),
+                    field="must_not_match",
+                    fragment=text[hits[0].start : hits[0].end],
+                    text=text,
+                )
+            )
     return errors
 
 

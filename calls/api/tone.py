@@ -1,13 +1,14 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from calls.analysis import calls_reanalyse_range
 from calls.models import CallAnalysis, Flag, LabelledLine, Notification, Rule, RuleVersion, Speaker, ToneModelVersion
+from calls.notifications import notifications_mark_all_read
 from calls.rulebook import RULE_FIELDS, can_edit_rules, rule_save
 from calls.selectors import calls_visible_to, scope_to_user
 from tone.corpus import categories_for
@@ -176,12 +177,19 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class NotificationViewSet(mixins.ListModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The user's own notifications; PATCH read_at to mark one read, POST read_all/ for all."""
+
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
-    http_method_names = ["get", "patch"]
+    http_method_names = ["get", "patch", "post"]
 
     def get_queryset(self):
         return Notification.objects.filter(recipient=self.request.user)
+
+    @extend_schema(request=None, responses=inline_serializer("ReadAll", {"updated": serializers.IntegerField()}))
+    @action(detail=False, methods=["post"], url_path="read_all")
+    def read_all(self, request):
+        return Response({"updated": notifications_mark_all_read(recipient=request.user)})
 
 
 class LabelledLineSerializer(serializers.ModelSerializer):

@@ -151,4 +151,20 @@
       target.scrollIntoView({ block: "center" });
     }
   }
+  // ... and /calls/1/#flag-7 (the review queue, notifications) on the flag and its moment.
+  if (location.hash.indexOf("#flag-") === 0) {
+    var card = document.getElementById(location.hash.slice(1));
+    var seg = card && card.dataset.segment ? document.getElementById(card.dataset.segment) : null;
+    if (card) {
+      flagIndex = flags.indexOf(card);
+      card.classList.add("focus");
+      card.scrollIntoView({ block: "nearest" });
+    }
+    if (seg) {
+      seg.classList.add("focus");
+      audio = audioFor(seg.dataset.recording);
+      audio.currentTime = parseFloat(seg.dataset.start);
+      seg.scrollIntoView({ block: "nearest" });
+    }
+  }
 })();

@@ -159,9 +159,11 @@ class AudioFactory:
 
     # -- speech ------------------------------------------------------------
 
-    def speech(self, text: str = AGENT_GREETING, *, name: str = "greeting") -> Path:
-        """espeak-ng Korean at its native 22.05 kHz mono."""
-        return self._cached(f"{name}.wav", lambda out: _run("espeak-ng", *ESPEAK_ARGS, "-w", str(out), text))
+    def speech(self, text: str = AGENT_GREETING, *, name: str = "greeting", speed: int | None = None) -> Path:
+        """espeak-ng Korean at its native 22.05 kHz mono (`speed`: words per minute, default 140)."""
+        args = ESPEAK_ARGS if speed is None else (*ESPEAK_ARGS, "-s", str(speed))
+        stem = name if speed is None else f"{name}-{speed}wpm"
+        return self._cached(f"{stem}.wav", lambda out: _run("espeak-ng", *args, "-w", str(out), text))
 
     def convert(self, source: Path, suffix: str, *ffmpeg_args: str) -> Path:
         """Re-encode ``source`` with ffmpeg; ``suffix`` picks the container."""

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from calls.models import Flag, Notification, ReviewStatus
-from dashboards.selectors import Scope, agent_table
+from dashboards.selectors import Scope, team_dashboard
 from qa import services
 from qa.models import Acknowledgement, DisputeStatus
 from qa.selectors import disputes_visible_to, evaluation_scores
@@ -31,7 +31,13 @@ def kinds(user):
 
 def test_overturning_a_flag_dispute_dismisses_the_flag_and_the_counts_drop(world, agent_flag):
     scope = Scope(frozenset({world.team_a.pk}), timezone.localdate() - timedelta(days=7), timezone.localdate())
-    assert {r["agent_id"]: r["flags"] for r in agent_table(scope)}[world.agent_a.pk] == 1
+
+    def agent_flags():
+        return {r["agent_id"]: r["flags"] for r in team_dashboard(world.supervisor_a, scope)["agents"]}[
+            world.agent_a.pk
+        ]
+
+    assert agent_flags() == 1
     dispute = services.dispute_create(actor=world.agent_a, flag=agent_flag, reason="고객 말을 인용한 것입니다.")
     assert kinds(world.supervisor_a) == [Notification.Kind.DISPUTE]
     assert Notification.objects.get(recipient=world.supervisor_a).link == f"/qa/disputes/{dispute.pk}/"
@@ -42,7 +48,7 @@ def test_overturning_a_flag_dispute_dismisses_the_flag_and_the_counts_drop(world
     services.dispute_decide(actor=world.supervisor_a, dispute=dispute, outcome="overturned", note="확인했습니다.")
     agent_flag.refresh_from_db()
     assert agent_flag.review_status == ReviewStatus.DISMISSED and agent_flag.reviewed_by == world.supervisor_a
-    assert {r["agent_id"]: r["flags"] for r in agent_table(scope)}[world.agent_a.pk] == 0
+    assert agent_flags() == 0
     assert kinds(world.agent_a).count(Notification.Kind.DISPUTE_REPLY) == 2
     assert [m.text for m in dispute.messages.all()] == ["어느 부분인지 알려 주세요.", "두 번째 문장입니다."]
     with pytest.raises(ValidationError):

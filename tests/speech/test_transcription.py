@@ -34,7 +34,7 @@ from speech.transcription import (
     transcribe_file,
     whisper_kwargs,
 )
-from tests.calls.audio_fixtures import CONVERSATION_HOTWORDS, AudioFactory
+from tests.calls.audio_fixtures import AGENT_GREETING, CONVERSATION_HOTWORDS, AudioFactory
 
 SR = 16_000
 
@@ -551,12 +551,34 @@ def test_noise_produces_no_segments_even_with_vad_switched_off(
     assert transcribe_file(audio_factory.noise("white", 10, 0.3), options=options) == []
 
 
+def _cer(reference: str, hypothesis: str) -> float:
+    previous = list(range(len(hypothesis) + 1))
+    for i, a in enumerate(reference, 1):
+        row = [i]
+        for j, b in enumerate(hypothesis, 1):
+            row.append(min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = row
+    return previous[-1] / max(len(reference), 1)
+
+
 def test_hotwords_do_not_break_real_transcription(
     audio_factory: AudioFactory, real_options: TranscriptionOptions
 ) -> None:
-    options = replace(real_options, hotwords=("고객님", "상담원"))
-    channels = decode_channels(audio_factory.speech())
-    assert "도와드릴까요" in normalised(transcribe_audio(channels, layout="mono", options=options))
+    # One robotic espeak clip is a knife edge: whether base Whisper hears "도와드릴까요" in it
+    # changes with the CPU's instruction set (int8 kernels round differently). Three speaking
+    # rates together are not: the hotword is heard, and the rest is no worse than without hotwords.
+    hotwords = replace(real_options, hotwords=("고객님", "상담원"))
+    script = "".join(AGENT_GREETING.split())
+    plain_cer, hot_cer, heard = [], [], 0
+    for speed in (110, 130, 160):
+        channels = decode_channels(audio_factory.speech(speed=speed))
+        plain = normalised(transcribe_audio(channels, layout="mono", options=real_options))
+        hot = normalised(transcribe_audio(channels, layout="mono", options=hotwords))
+        plain_cer.append(_cer(script, "".join(c for c in plain if c not in ".,?!")))
+        hot_cer.append(_cer(script, "".join(c for c in hot if c not in ".,?!")))
+        heard += "고객님" in hot
+    assert heard >= 2
+    assert sum(hot_cer) / 3 <= sum(plain_cer) / 3 + 0.1, (plain_cer, hot_cer)
 
 
 @pytest.mark.slow
