@@ -202,6 +202,8 @@ def evaluation_start(
     if calibration is not None:
         if not calibration.participants.filter(pk=actor.pk).exists():
             raise PermissionDenied(_("You are not a participant of this calibration."))
+        if calibration.closed_at is not None:
+            raise ValidationError(_("This calibration session is closed."))
         scorecard, call = calibration.scorecard, calibration.call
     elif not scorecard.is_active or (scorecard.team_id and scorecard.team_id != call.team_id):
         raise ValidationError({"scorecard": _("This scorecard is not in use for this call's team.")})

@@ -327,9 +327,13 @@ def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("action") == "close":
             services.calibration_close(actor=request.user, calibration=calibration)
             return redirect("qa:calibration", pk=pk)
-        evaluation = services.evaluation_start(
-            actor=request.user, call=calibration.call, scorecard=calibration.scorecard, calibration=calibration
-        )
+        try:
+            evaluation = services.evaluation_start(
+                actor=request.user, call=calibration.call, scorecard=calibration.scorecard, calibration=calibration
+            )
+        except ValidationError as exc:
+            _errors(request, exc)
+            return redirect("qa:calibration", pk=pk)
         return redirect("qa:evaluation", pk=evaluation.pk)
     participants = list(calibration.participants.all())
     mine = calibration.evaluations.filter(evaluator=request.user).first()

@@ -96,3 +96,16 @@ def test_participants_must_see_the_call_and_only_they_score(world, scorecard, ca
     score(world, calibration, world.supervisor_a)
     ordinary = services.evaluation_start(actor=world.supervisor_a, call=world.call_a, scorecard=scorecard)
     assert ordinary.calibration_id is None and Evaluation.objects.filter(call=world.call_a).count() == 2
+
+
+def test_a_closed_session_takes_no_new_scores(client, world, calibration):
+    services.calibration_close(actor=world.supervisor_a, calibration=calibration)
+    with pytest.raises(ValidationError):
+        services.evaluation_start(
+            actor=world.trainer_a, call=world.call_a, scorecard=calibration.scorecard, calibration=calibration
+        )
+    client.force_login(world.trainer_a)
+    response = client.post(f"/qa/calibrations/{calibration.pk}/")
+    assert response.status_code == 302 and not Evaluation.objects.exists()
+    with pytest.raises(PermissionDenied):
+        services.calibration_close(actor=world.trainer_a, calibration=calibration)
