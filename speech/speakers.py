@@ -26,22 +26,32 @@ import numpy as np
 if TYPE_CHECKING:
     from speech.transcription import Segment
 
-__all__ = ["Attribution", "attribute_speakers", "cluster_two", "role_score", "voice_features"]
+__all__ = ["Attribution", "attribute_speakers", "cluster_two", "role_score", "split_at_silences", "voice_features"]
 
 FRAME_S = 0.025
 HOP_S = 0.010
-N_MELS = 26
-N_MFCC = 13
+PITCH_FRAME_S = 0.05
+N_MELS = 32
+N_MFCC = 20
+N_SPREAD = 13
 PITCH_MIN_HZ = 60.0
 PITCH_MAX_HZ = 400.0
+VOICED_STRENGTH = 0.5
+# Frames within this many dB of the call's loud speech count as speech.
+SPEECH_DB = 30.0
+FEATURES = (N_MFCC - 1) + (N_SPREAD - 1) + 3
 # Pitch tells two people apart far better than a segment's average spectrum, which mostly follows
 # what was said; the spectrum still helps when two voices are pitched alike.
-FEATURE_WEIGHTS = np.array([0.35] * (2 * N_MFCC) + [3.0])
+FEATURE_WEIGHTS = np.array([0.35] * (N_MFCC - 1) + [0.2] * (N_SPREAD - 1) + [1.5, 1.5, 3.0])
 # On one channel, a pause this long between two words may be a change of speaker.
 TURN_PAUSE_S = 0.25
 # Segments shorter than this carry too little voice to place by sound; they follow their
 # neighbours' voice only through the text, or stay with the nearer cluster.
 MIN_VOICE_S = 0.3
+# A silence this long inside a segment (sound this far below the call's loud speech) may be a
+# change of speaker that Whisper's word timings hide.
+SILENCE_SPLIT_S = 0.2
+SILENCE_DB = 35.0
 
 # Phrases a call-centre agent says and a customer rarely does (and the reverse), on text with
 # spaces removed. Weights are how telling each is.
@@ -104,62 +114,93 @@ def _mel_filterbank(sample_rate: int, n_fft: int) -> np.ndarray:
     return bank
 
 
-def _frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    frame, hop = int(FRAME_S * sample_rate), int(HOP_S * sample_rate)
-    if len(audio) < frame:
+def _framed(audio: np.ndarray, frame: int, hop: int) -> np.ndarray:
+    """Frames of ``frame`` samples every ``hop``, centred on ``hop * i + hop // 2``."""
+    pad = (frame - hop) // 2
+    padded = np.pad(audio.astype(np.float32, copy=False), (pad, frame))
+    count = len(audio) // hop
+    if count == 0:
         return np.zeros((0, frame), dtype=np.float32)
-    count = 1 + (len(audio) - frame) // hop
     index = np.arange(frame)[None, :] + hop * np.arange(count)[:, None]
-    return audio[index]
+    return padded[index]
 
 
-def _pitch(frames: np.ndarray, sample_rate: int) -> float:
-    """Median F0 (Hz) of the voiced frames, by normalised autocorrelation; 0 when none is voiced."""
+@dataclass(frozen=True)
+class FrameTable:
+    """Per 10 ms frame of a call: MFCCs, level (dB), log F0 (NaN where unvoiced)."""
+
+    mfcc: np.ndarray
+    level: np.ndarray
+    log_f0: np.ndarray
+
+    def span(self, start_s: float, end_s: float) -> slice:
+        return slice(max(0, int(start_s / HOP_S)), max(0, int(np.ceil(end_s / HOP_S))))
+
+
+def frame_table(audio: np.ndarray, sample_rate: int) -> FrameTable:
+    """MFCCs, level and pitch of every 10 ms of ``audio``, computed once for a whole call."""
+    hop = int(HOP_S * sample_rate)
+    frames = _framed(audio, int(FRAME_S * sample_rate), hop)
+    if len(frames) == 0:
+        empty = np.zeros(0)
+        return FrameTable(np.zeros((0, N_MFCC)), empty, empty)
+    n_fft = 512
+    mfcc_rows, level_rows, pitch_rows = [], [], []
+    bank = _mel_filterbank(sample_rate, n_fft).T
+    n = np.arange(N_MELS)
+    dct = np.cos(np.pi / N_MELS * (n[None, :] + 0.5) * np.arange(N_MFCC)[:, None])
+    window = np.hamming(frames.shape[1])
+    long = _framed(audio, int(PITCH_FRAME_S * sample_rate), hop)
+    for lo in range(0, len(frames), 4000):  # bounded memory on long calls
+        chunk = frames[lo : lo + 4000]
+        power = np.abs(np.fft.rfft(chunk * window, n=n_fft)) ** 2
+        mfcc_rows.append(np.log(np.maximum(power @ bank, 1e-10)) @ dct.T)
+        level_rows.append(10 * np.log10(np.maximum(np.mean(chunk.astype(np.float64) ** 2, axis=1), 1e-12)))
+        pitch_rows.append(_frame_pitch(long[lo : lo + 4000], sample_rate))
+    return FrameTable(np.vstack(mfcc_rows), np.concatenate(level_rows), np.concatenate(pitch_rows))
+
+
+def _frame_pitch(frames: np.ndarray, sample_rate: int) -> np.ndarray:
+    """log F0 per frame by normalised autocorrelation; NaN where the frame is not clearly voiced."""
     lo, hi = int(sample_rate / PITCH_MAX_HZ), int(sample_rate / PITCH_MIN_HZ)
-    if frames.shape[1] <= hi or len(frames) == 0:
-        # 25 ms is too short for 60 Hz: use 50 ms frames made of two hops' worth
-        return 0.0
+    out = np.full(len(frames), np.nan)
+    if len(frames) == 0 or frames.shape[1] <= hi:
+        return out
     centred = frames - frames.mean(axis=1, keepdims=True)
-    energy = np.sum(centred**2, axis=1)
-    loud = energy > 0.1 * np.percentile(energy, 90)
-    spectrum = np.fft.rfft(centred[loud], n=2 * frames.shape[1])
+    spectrum = np.fft.rfft(centred * np.hanning(frames.shape[1]), n=2 * frames.shape[1])
     ac = np.fft.irfft(np.abs(spectrum) ** 2)[:, : frames.shape[1]]
     ac = ac / np.maximum(ac[:, :1], 1e-12)
     lags = lo + np.argmax(ac[:, lo:hi], axis=1)
     strength = ac[np.arange(len(ac)), lags]
-    voiced = strength > 0.45
-    if not voiced.any():
-        return 0.0
-    return float(np.median(sample_rate / lags[voiced]))
+    voiced = (strength > VOICED_STRENGTH) & (np.sum(centred**2, axis=1) > 1e-7 * frames.shape[1])
+    out[voiced] = np.log(sample_rate / lags[voiced])
+    return out
+
+
+def _piece_features(table: FrameTable, span: slice, loud_db: float) -> np.ndarray:
+    """Voice of one stretch: MFCC means and spreads over its speech frames, pitch statistics."""
+    mfcc, level, log_f0 = table.mfcc[span], table.level[span], table.log_f0[span]
+    if len(mfcc) == 0:
+        return np.zeros(FEATURES)
+    speech = level >= loud_db - SPEECH_DB
+    voiced = speech & ~np.isnan(log_f0)
+    chosen = mfcc[voiced] if voiced.sum() >= 5 else mfcc[speech] if speech.any() else mfcc
+    pitch = log_f0[voiced]
+    if len(pitch):
+        pitch_stats = [float(np.median(pitch)), float(np.percentile(pitch, 20)), float(np.percentile(pitch, 80))]
+    else:
+        pitch_stats = [0.0, 0.0, 0.0]
+    return np.concatenate(
+        [chosen[:, 1:].mean(axis=0), chosen[:, 1:N_SPREAD].std(axis=0), pitch_stats[1:], [pitch_stats[0]]]
+    )
 
 
 def voice_features(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    """MFCC means and standard deviations, and log median pitch, of one stretch of speech."""
-    frames = _frames(audio.astype(np.float32, copy=False), sample_rate)
-    if len(frames) == 0:
-        return np.zeros(2 * N_MFCC + 1)
-    n_fft = 512
-    window = np.hamming(frames.shape[1])
-    power = np.abs(np.fft.rfft(frames * window, n=n_fft)) ** 2
-    mel = np.log(np.maximum(power @ _mel_filterbank(sample_rate, n_fft).T, 1e-10))
-    n = np.arange(N_MELS)
-    dct = np.cos(np.pi / N_MELS * (n[None, :] + 0.5) * np.arange(N_MFCC)[:, None])
-    mfcc = mel @ dct.T
-    loud = mfcc[:, 0] >= np.percentile(mfcc[:, 0], 30)  # the voiced part, not the gaps
-    mfcc = mfcc[loud] if loud.any() else mfcc
-    pitch_frames = _frames(audio.astype(np.float32, copy=False), sample_rate)
-    long_frames = _long_frames(audio, sample_rate)
-    pitch = _pitch(long_frames if len(long_frames) else pitch_frames, sample_rate)
-    return np.concatenate([mfcc.mean(axis=0), mfcc.std(axis=0), [np.log(pitch) if pitch > 0 else 0.0]])
-
-
-def _long_frames(audio: np.ndarray, sample_rate: int) -> np.ndarray:
-    frame, hop = int(0.05 * sample_rate), int(0.02 * sample_rate)
-    if len(audio) < frame:
-        return np.zeros((0, frame), dtype=np.float32)
-    count = 1 + (len(audio) - frame) // hop
-    index = np.arange(frame)[None, :] + hop * np.arange(count)[:, None]
-    return audio[index]
+    """The voice of one stretch of speech as a vector; its last element is the log median pitch
+    (0 when nothing is voiced)."""
+    table = frame_table(audio, sample_rate)
+    loud = float(np.percentile(table.level, 95)) if len(table.level) else 0.0
+    return _piece_features(table, slice(0, len(table.level)), loud)
 
 
 # --------------------------------------------------------------------------
@@ -242,18 +283,22 @@ def attribute_speakers(
 ) -> Attribution:
     """Label each segment of a mono call ``agent`` or ``customer``, with a confidence in [0, 1].
 
-    On one channel a turn change can hide in a pause shorter than the one that ends a segment, so
-    segments are first cut at every pause of ``TURN_PAUSE_S`` between words; pieces of one segment
-    that land on the same speaker are joined again afterwards.
+    On one channel a turn change can hide in a pause shorter than the one that ends a segment, and
+    Whisper often stretches a word over it, so segments are first cut at every pause of
+    ``TURN_PAUSE_S`` between words and at every silence of ``SILENCE_SPLIT_S`` in the sound; pieces
+    of one segment that land on the same speaker are joined again afterwards.
     """
     from speech.segmenting import split_segment
 
+    table = frame_table(audio, sample_rate)
+    loud = float(np.percentile(table.level, 95)) if len(table.level) else 0.0
     pieces: list[tuple[int, Segment]] = [
-        (index, piece)
+        (index, cut)
         for index, segment in enumerate(segments)
         for piece in split_segment(segment, max_pause_s=TURN_PAUSE_S)
+        for cut in split_at_silences(piece, table, loud)
     ]
-    result = _attribute([piece for _, piece in pieces], audio, sample_rate, agent=agent, customer=customer)
+    result = _attribute([piece for _, piece in pieces], table, loud, agent=agent, customer=customer)
     joined: list[Segment] = []
     previous = None
     for (index, _), piece in zip(pieces, result.segments, strict=True):
@@ -268,20 +313,68 @@ def attribute_speakers(
     return replace(result, segments=joined)
 
 
+def split_at_silences(segment: Segment, table: FrameTable, loud_db: float) -> list[Segment]:
+    """``segment`` cut at every stretch of at least ``SILENCE_SPLIT_S`` where the sound is quiet.
+
+    Each word goes to the piece its end falls in (or the nearest piece): when Whisper stretches a
+    word over the pause before it, its sound is at its end.
+    """
+    span = table.span(segment.start, segment.end)
+    quiet = table.level[span] < loud_db - SILENCE_DB
+    if len(quiet) == 0:
+        return [segment]
+    offset = span.start
+    pieces: list[tuple[float, float]] = []
+    run_start = None
+    piece_start = None
+    for i, q in enumerate([*quiet.tolist(), True]):
+        if not q and piece_start is None:
+            piece_start = i
+        if q and run_start is None:
+            run_start = i
+        if not q:
+            if run_start is not None and piece_start is not None and i - run_start >= SILENCE_SPLIT_S / HOP_S:
+                pieces.append((piece_start, run_start))
+                piece_start = i
+            run_start = None
+    if piece_start is not None:
+        pieces.append((piece_start, run_start if run_start is not None else len(quiet)))
+    if len(pieces) <= 1:
+        return [segment]
+    bounds = [((offset + a) * HOP_S, (offset + b) * HOP_S) for a, b in pieces]
+    bounds[0] = (min(bounds[0][0], segment.start), bounds[0][1])
+    bounds[-1] = (bounds[-1][0], max(bounds[-1][1], segment.end))
+    bounds[0] = (segment.start, bounds[0][1])
+    bounds[-1] = (bounds[-1][0], segment.end)
+    groups: list[list[dict]] = [[] for _ in bounds]
+    for word in segment.words:
+        end = float(word["end"])
+        distance = [0.0 if a <= end <= b + HOP_S else min(abs(end - a), abs(end - b)) for a, b in bounds]
+        groups[int(np.argmin(distance))].append(word)
+    return [
+        replace(
+            segment,
+            start=a,
+            end=b,
+            text="".join(str(w["word"]) for w in words).strip(),
+            words=[dict(w) for w in words],
+        )
+        for (a, b), words in zip(bounds, groups, strict=True)
+    ]
+
+
 def _attribute(
-    segments: Sequence[Segment], audio: np.ndarray, sample_rate: int, *, agent: str, customer: str
+    segs: list[Segment], table: FrameTable, loud_db: float, *, agent: str, customer: str
 ) -> Attribution:
-    segs = list(segments)
     if not segs:
         return Attribution([], 0.0, 0.0, 0.0)
-    features = np.stack(
-        [voice_features(audio[int(s.start * sample_rate) : int(s.end * sample_rate)], sample_rate) for s in segs]
-    )
+    features = np.stack([_piece_features(table, table.span(s.start, s.end), loud_db) for s in segs])
     # No voiced frame found (a breath, a click): give it the typical pitch rather than a value
     # that would make it an outlier of its own.
     voiced = features[:, -1] > 0
     if voiced.any():
-        features[~voiced, -1] = float(np.median(features[voiced, -1]))
+        for column in (-3, -2, -1):
+            features[~voiced, column] = float(np.median(features[voiced, column]))
     durations = np.array([s.end - s.start for s in segs])
     usable = durations >= MIN_VOICE_S
     labels = np.zeros(len(segs), dtype=int)
