@@ -135,9 +135,11 @@ def main() -> int:
     for name in names:
         audio, segments, turns = prepare(name, args.minutes)
         result = attribute_speakers(segments, audio, SR)
-        share, covered = right_share(result.segments, turns), covered_share(segments, turns)
+        share, covered = right_share(result.segments, turns), covered_share(result.segments, turns)
+        heard = covered_share(segments, turns)
         print(
-            f"{name:8} {share:6.1%} right (covered {covered:6.1%}, so {share / covered:6.1%} of what was heard); "
+            f"{name:8} {share:6.1%} right (Whisper's segments cover {heard:6.1%}, the attributed ones {covered:6.1%}, "
+            f"so {share / covered:6.1%} of the covered time is right); "
             f"confidence {result.confidence:.3f} (voices {result.voice_separation:.3f}, "
             f"roles {result.role_margin:.3f}); {len(segments)} segments, {len(turns)} turns",
             flush=True,

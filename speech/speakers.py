@@ -53,6 +53,9 @@ MIN_VOICE_S = 0.3
 SILENCE_SPLIT_S = 0.2
 SILENCE_DB = 35.0
 REFINE_ROUNDS = 5
+# A segment's edges follow the sound out this far while it stays within EDGE_DB of loud speech.
+EDGE_REACH_S = 0.5
+EDGE_DB = 40.0
 
 # Phrases a call-centre agent says and a customer rarely does (and the reverse), on text with
 # spaces removed. Weights are how telling each is.
@@ -387,7 +390,36 @@ def attribute_speakers(
         else:
             joined.append(piece)
         previous = index
-    return replace(result, segments=joined)
+    return replace(result, segments=_reach_sound_edges(joined, table, loud))
+
+
+def _reach_sound_edges(segments: list[Segment], table: FrameTable, loud_db: float) -> list[Segment]:
+    """Edges moved out over the voice's quiet onset and decay (sound within ``EDGE_DB`` of the
+    call's loud speech), at most ``EDGE_REACH_S``, never into a neighbouring segment.
+
+    On one channel the segmenter's edges are drawn against both voices' loudness; a turn's soft
+    start and fading end belong to whoever spoke it.
+    """
+    audible = table.level >= loud_db - EDGE_DB
+    count = len(audible)
+    order = sorted(range(len(segments)), key=lambda i: segments[i].start)
+    out = list(segments)
+    reach = int(EDGE_REACH_S / HOP_S)
+    for position, i in enumerate(order):
+        seg = out[i]
+        lower = out[order[position - 1]].end if position else 0.0
+        upper = segments[order[position + 1]].start if position + 1 < len(order) else count * HOP_S
+        head, tail = int(round(seg.start / HOP_S)), int(round(seg.end / HOP_S))
+        if not 0 <= head < tail <= count:
+            continue
+        first, last = head, tail
+        while head > 0 and first - head < reach and audible[head - 1] and (head - 1) * HOP_S >= lower:
+            head -= 1
+        while tail < count and tail - last < reach and audible[tail] and (tail + 1) * HOP_S <= upper:
+            tail += 1
+        if (head, tail) != (first, last):
+            out[i] = replace(seg, start=min(seg.start, head * HOP_S), end=max(seg.end, tail * HOP_S))
+    return out
 
 
 def split_at_silences(segment: Segment, table: FrameTable, loud_db: float) -> list[Segment]:
