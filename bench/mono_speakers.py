@@ -27,7 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.calls.audio_fixtures import CONVERSATION_HOTWORDS, VOICES, Turn, build_conversation  # noqa: E402
+from tests.calls.audio_fixtures import CONVERSATION_HOTWORDS, VOICE_PAIRS, VOICES, Turn, build_conversation  # noqa: E402
 
 MONO_DIR = REPO / "var" / "mono"
 SR = 16_000
@@ -35,22 +35,7 @@ SR = 16_000
 # name -> (voices, gaps between turns). "base" is bench/transcription.py's call.
 CONVERSATIONS: dict[str, tuple[dict[str, tuple[str, ...]], tuple[float, ...]]] = {
     "base": (VOICES, (0.9, 1.3, 1.0, 1.6)),
-    # Two voices pitched close together, turns changing after short pauses.
-    "close": (
-        {
-            "agent": ("-v", "ko+m1", "-s", "150", "-g", "5", "-p", "45"),
-            "customer": ("-v", "ko+m2", "-s", "130", "-g", "5", "-p", "55"),
-        },
-        (0.35, 0.6, 0.5, 0.9),
-    ),
-    # The agent pitched higher and faster than the customer.
-    "fast": (
-        {
-            "agent": ("-v", "ko+m4", "-s", "165", "-g", "4", "-p", "60"),
-            "customer": ("-v", "ko", "-s", "125", "-g", "6", "-p", "30"),
-        },
-        (0.3, 0.5, 0.8, 1.2),
-    ),
+    **VOICE_PAIRS,
     # Held out: measured only at the end.
     "check": (
         {
@@ -118,7 +103,10 @@ def right_share(segments, turns: list[Turn]) -> float:
 
 def covered_share(segments, turns: list[Turn]) -> float:
     covered = sum(
-        min(s.end, t.end) - max(s.start, t.start) for s in segments for t in turns if s.start < t.end and t.start < s.end
+        min(s.end, t.end) - max(s.start, t.start)
+        for s in segments
+        for t in turns
+        if s.start < t.end and t.start < s.end
     )
     return covered / sum(t.end - t.start for t in turns)
 

@@ -26,7 +26,16 @@ import numpy as np
 if TYPE_CHECKING:
     from speech.transcription import Segment
 
-__all__ = ["Attribution", "attribute_speakers", "cluster_two", "refine_two", "role_score", "split_at_silences", "split_voices", "voice_features"]
+__all__ = [
+    "Attribution",
+    "attribute_speakers",
+    "cluster_two",
+    "refine_two",
+    "role_score",
+    "split_at_silences",
+    "split_voices",
+    "voice_features",
+]
 
 FRAME_S = 0.025
 HOP_S = 0.010
@@ -249,7 +258,9 @@ def cluster_two(features: np.ndarray, *, weights: np.ndarray | None = None) -> t
     return labels, _silhouette(distances, labels)
 
 
-def refine_two(features: np.ndarray, labels: np.ndarray, *, prior: np.ndarray, rounds: int = REFINE_ROUNDS) -> np.ndarray:
+def refine_two(
+    features: np.ndarray, labels: np.ndarray, *, prior: np.ndarray, rounds: int = REFINE_ROUNDS
+) -> np.ndarray:
     """Labels re-fitted with each feature weighted by how well it separates the current clusters.
 
     Which features tell two people apart differs from pair to pair (pitch, or the spectrum when
@@ -472,9 +483,7 @@ def split_at_silences(segment: Segment, table: FrameTable, loud_db: float) -> li
     ]
 
 
-def _attribute(
-    segs: list[Segment], table: FrameTable, loud_db: float, *, agent: str, customer: str
-) -> Attribution:
+def _attribute(segs: list[Segment], table: FrameTable, loud_db: float, *, agent: str, customer: str) -> Attribution:
     if not segs:
         return Attribution([], 0.0, 0.0, 0.0)
     features = np.stack([_piece_features(table, table.span(s.start, s.end), loud_db) for s in segs])

@@ -50,6 +50,25 @@ VOICES = {
     "agent": ("-v", "ko", "-s", "140", "-g", "5", "-p", "20"),
     "customer": ("-v", "ko+m3", "-s", "140", "-g", "5", "-p", "85"),
 }
+# Other pairs of people for mono separation, each with the pauses between its turns: two voices
+# pitched close together changing turns after short pauses, and an agent pitched higher and
+# speaking faster than the customer.
+VOICE_PAIRS: dict[str, tuple[dict[str, tuple[str, ...]], tuple[float, ...]]] = {
+    "close": (
+        {
+            "agent": ("-v", "ko+m1", "-s", "150", "-g", "5", "-p", "45"),
+            "customer": ("-v", "ko+m2", "-s", "130", "-g", "5", "-p", "55"),
+        },
+        (0.35, 0.6, 0.5, 0.9),
+    ),
+    "fast": (
+        {
+            "agent": ("-v", "ko+m4", "-s", "165", "-g", "4", "-p", "60"),
+            "customer": ("-v", "ko", "-s", "125", "-g", "6", "-p", "30"),
+        },
+        (0.3, 0.5, 0.8, 1.2),
+    ),
+}
 # A call-centre exchange Whisper base hears in espeak's voices. Turns never overlap.
 CONVERSATION = (
     ("agent", "안녕하세요 고객님 무엇을 도와드릴까요"),
