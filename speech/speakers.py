@@ -1,9 +1,12 @@
 """Two speakers on one channel: who spoke each segment of a mono call, and how sure we are.
 
-1. **Voices.** Each segment's sound is described by the mean and spread of its MFCCs and its
-   median pitch (autocorrelation F0 over voiced frames); the segments are split into two
-   clusters by 2-means on the standardised features (farthest-pair start, so it is deterministic).
-   How well the voices separate is the silhouette of that split.
+1. **Voices.** Segments are cut where the sound falls silent (a mono turn change often hides in a
+   short pause Whisper stretches a word over) and at short gaps between words. Each piece is
+   described by its MFCC means and spreads over voiced frames and its pitch statistics (per-frame
+   autocorrelation F0), all from one frame table of the call. The pieces are split in two by
+   2-means from several starting weightings, refined by weighting each feature by how well it
+   separates the clusters; the split most likely as two Gaussians wins (``split_voices``). How well
+   the voices separate is the silhouette of that split under fixed weights.
 2. **Roles.** Which cluster is the agent is decided by what each says: an agent greets with the
    company's name, addresses the customer as 고객님, offers to check (확인해 드리겠습니다), asks
    them to wait, apologises for the inconvenience; a customer asks, complains, says goodbye.
