@@ -50,6 +50,25 @@ VOICES = {
     "agent": ("-v", "ko", "-s", "140", "-g", "5", "-p", "20"),
     "customer": ("-v", "ko+m3", "-s", "140", "-g", "5", "-p", "85"),
 }
+# Other pairs of people for mono separation, each with the pauses between its turns: two voices
+# pitched close together changing turns after short pauses, and an agent pitched higher and
+# speaking faster than the customer.
+VOICE_PAIRS: dict[str, tuple[dict[str, tuple[str, ...]], tuple[float, ...]]] = {
+    "close": (
+        {
+            "agent": ("-v", "ko+m1", "-s", "150", "-g", "5", "-p", "45"),
+            "customer": ("-v", "ko+m2", "-s", "130", "-g", "5", "-p", "55"),
+        },
+        (0.35, 0.6, 0.5, 0.9),
+    ),
+    "fast": (
+        {
+            "agent": ("-v", "ko+m4", "-s", "165", "-g", "4", "-p", "60"),
+            "customer": ("-v", "ko", "-s", "125", "-g", "6", "-p", "30"),
+        },
+        (0.3, 0.5, 0.8, 1.2),
+    ),
+}
 # A call-centre exchange Whisper base hears in espeak's voices. Turns never overlap.
 CONVERSATION = (
     ("agent", "안녕하세요 고객님 무엇을 도와드릴까요"),
@@ -73,11 +92,12 @@ class Turn:
     text: str
 
 
-def speak(text: str, speaker: str = "agent") -> np.ndarray:
-    """espeak-ng's rendering of ``text`` in ``speaker``'s voice: int16 at 22.05 kHz."""
+def speak(text: str, speaker: str = "agent", voices: dict[str, tuple[str, ...]] | None = None) -> np.ndarray:
+    """espeak-ng's rendering of ``text`` in ``speaker``'s voice (from ``voices``, default ``VOICES``):
+    int16 at 22.05 kHz."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "line.wav"
-        _run("espeak-ng", *VOICES[speaker], "-w", str(out), text)
+        _run("espeak-ng", *(voices or VOICES)[speaker], "-w", str(out), text)
         with wave.open(str(out)) as w:
             assert w.getframerate() == ESPEAK_RATE and w.getnchannels() == 1
             return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
@@ -90,15 +110,17 @@ def build_conversation(
     layout: str = "stereo",
     gaps: tuple[float, ...] = (0.9, 1.3, 1.0, 1.6),
     min_seconds: float = 0.0,
+    voices: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Turn]:
     """Write a two-party call to ``out`` and return its true turns.
 
     Stereo puts the agent on the left and the customer on the right; mono mixes them onto one
     channel. The script repeats until the call is ``min_seconds`` long; the pauses between turns
     cycle through ``gaps``. A turn spans the audible part of the line (espeak's lead-in and tail
-    of silence are not speech).
+    of silence are not speech). ``voices`` gives each speaker's espeak-ng arguments (default
+    ``VOICES``): other variants, speeds and pitches make other pairs of people.
     """
-    rendered = {(speaker, text): speak(text, speaker) for speaker, text in dict.fromkeys(script)}
+    rendered = {(speaker, text): speak(text, speaker, voices) for speaker, text in dict.fromkeys(script)}
     rate, position, index = ESPEAK_RATE, int(0.5 * ESPEAK_RATE), 0
     placed: list[tuple[int, str, str, np.ndarray]] = []
     while index < len(script) or position < min_seconds * rate:

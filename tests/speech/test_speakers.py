@@ -8,7 +8,7 @@ import pytest
 from speech.audio import decode_channels
 from speech.speakers import attribute_speakers, cluster_two, role_score, voice_features
 from speech.transcription import Segment
-from tests.calls.audio_fixtures import CONVERSATION, AudioFactory
+from tests.calls.audio_fixtures import CONVERSATION, VOICE_PAIRS, AudioFactory, build_conversation
 
 SR = 16_000
 
@@ -83,3 +83,67 @@ def test_one_voice_saying_everything_gives_a_low_confidence(audio_factory: Audio
     segments = [Segment("unknown", a, b, text, -0.3, 0.0, 1.0, []) for (a, b), text in zip(spans, lines, strict=True)]
 
     assert attribute_speakers(segments, audio, SR).confidence < 0.5
+
+
+def _whisper_like(turns) -> list[Segment]:
+    """Segments as Whisper returns them on a mono call with short pauses: two turns in one segment,
+    the second turn's first word stretched back over the pause so no word gap shows the change."""
+    segments = []
+    for first, second in zip(turns[::2], turns[1::2], strict=False):
+        words = [
+            {"word": f" {first.text}", "start": first.start, "end": first.end, "probability": 0.9},
+            {"word": f" {second.text}", "start": first.end, "end": second.end, "probability": 0.9},
+        ]
+        text = f"{first.text} {second.text}"
+        segments.append(Segment("unknown", first.start, second.end, text, -0.3, 0.0, 1.0, words))
+    return segments
+
+
+def _overlap_share(named: list[Segment], turns) -> float:
+    right = sum(
+        min(s.end, t.end) - max(s.start, t.start)
+        for s in named
+        for t in turns
+        if s.speaker == t.speaker and s.start < t.end and t.start < s.end
+    )
+    return right / sum(t.end - t.start for t in turns)
+
+
+@pytest.mark.parametrize("pair", sorted(VOICE_PAIRS))
+def test_turns_changing_after_a_short_pause_inside_one_segment_are_split_and_attributed(pair: str, tmp_path) -> None:
+    voices, gaps = VOICE_PAIRS[pair]
+    turns = build_conversation(tmp_path / "call.wav", layout="mono", min_seconds=45, voices=voices, gaps=gaps)
+    (audio,) = decode_channels(tmp_path / "call.wav")
+    segments = _whisper_like(turns)
+    assert all(s.speaker == "unknown" for s in segments) and len(segments) < len(turns)
+
+    result = attribute_speakers(segments, audio, SR)
+
+    assert _overlap_share(result.segments, turns) >= 0.85
+    assert result.confidence >= 0.5
+    # every stored segment lies inside one true turn of its speaker: the changes were found
+    for seg in result.segments:
+        inside = [t for t in turns if seg.start < t.end and t.start < seg.end]
+        assert len(inside) == 1 and inside[0].speaker == seg.speaker, (seg.start, seg.end, seg.text)
+        assert inside[0].start - 0.3 <= seg.start and seg.end <= inside[0].end + 0.3
+    # and each keeps the words said in it
+    assert {s.text for s in result.segments} <= {t.text for t in turns}
+
+
+def test_a_segment_is_cut_where_the_sound_falls_silent_and_each_word_goes_where_it_ends() -> None:
+    from speech.speakers import frame_table, split_at_silences
+
+    t = np.arange(int(3.0 * SR)) / SR
+    audio = (0.3 * np.sin(2 * np.pi * 120 * t)).astype(np.float32)
+    audio[int(1.0 * SR) : int(1.4 * SR)] = 0.0  # a 0.4 s pause between two turns
+    table = frame_table(audio, SR)
+    words = [
+        {"word": " 네", "start": 0.0, "end": 0.9, "probability": 0.9},
+        {"word": " 감사합니다", "start": 0.9, "end": 3.0, "probability": 0.9},  # stretched over the pause
+    ]
+    segment = Segment("unknown", 0.0, 3.0, "네 감사합니다", -0.3, 0.0, 1.0, words)
+
+    pieces = split_at_silences(segment, table, float(np.percentile(table.level, 95)))
+
+    assert [p.text for p in pieces] == ["네", "감사합니다"]
+    assert pieces[0].end == pytest.approx(1.0, abs=0.03) and pieces[1].start == pytest.approx(1.4, abs=0.03)
