@@ -17,7 +17,8 @@ The supervisor leads one team (~5,000 calls in the 90 days shown); the trainer c
 Measures, with Django's test client against the seeded database, p50/p95 latency and the number
 of SQL queries of: the supervisor dashboard (90 days, every figure the page shows: totals,
 categories, weekly trend, agent table with checklist coverage, rankings, review queue, abuse,
-and the QA figures: average evaluation score per week and per agent, disputes by outcome), the same for a trainer of all five teams, the agent page, the call list, a
+and the QA figures: average evaluation score per week and per agent, disputes by outcome), the
+same for a trainer of all five teams, the agent page, the call list, a
 call page and transcript searches. Targets: supervisor dashboard p95 <= 150 ms, every other page
 p95 <= 300 ms. The machine's load average is printed: on a shared box timings are noisy, so use
 enough runs (30) and compare figures taken under similar load. Always exits 0: it reports.
