@@ -2,7 +2,6 @@
 new call and see it waiting on its call page, read a flagged call, practise the open coaching
 assignment to completion. Fails on console errors and on HTTP errors the journey did not ask for."""
 
-import io
 import wave
 from pathlib import Path
 
