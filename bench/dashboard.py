@@ -9,14 +9,15 @@ Reproduce (PostgreSQL; a database of its own, seeding takes ~5 minutes and ~2 GB
     .venv/bin/python bench/dashboard.py --runs 30
 
 seed_scale's defaults are those arguments: 100,000 calls over 12 months by 50 agents in 5 teams
-(~90% recorded and analysed, ~33 segments and ~3 flags per recorded call, 15% of flags reviewed).
+(~90% recorded and analysed, ~33 segments and ~3 flags per recorded call, 15% of flags reviewed,
+~4% of analysed calls evaluated on a QA scorecard and 5% of those disputed; on a database seeded
+before QA existed, `seed_scale --evaluations-only` adds just those).
 The supervisor leads one team (~5,000 calls in the 90 days shown); the trainer coaches all five.
 
 Measures, with Django's test client against the seeded database, p50/p95 latency and the number
 of SQL queries of: the supervisor dashboard (90 days, every figure the page shows: totals,
-categories, weekly trend, agent table with checklist coverage, rankings, review queue, abuse;
-figures added to dashboards.selectors.team_dashboard later, such as evaluation-score trends, are
-measured with it), the same for a trainer of all five teams, the agent page, the call list, a
+categories, weekly trend, agent table with checklist coverage, rankings, review queue, abuse,
+and the QA figures: average evaluation score per week and per agent, disputes by outcome), the same for a trainer of all five teams, the agent page, the call list, a
 call page and transcript searches. Targets: supervisor dashboard p95 <= 150 ms, every other page
 p95 <= 300 ms. The machine's load average is printed: on a shared box timings are noisy, so use
 enough runs (30) and compare figures taken under similar load. Always exits 0: it reports.

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import ChannelLayout
 from privacy.models import AccessAction
 from privacy.services import access_log_record
+from qa.selectors import call_qa_context
 
 from . import services
 from .evidence import can_export_evidence, evidence_pack_build
@@ -111,6 +112,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": _timeline(segments, review["flags"]),
             "evidence_url": evidence_url,
             **review,
+            **call_qa_context(request.user, call),
         },
     )
 

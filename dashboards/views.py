@@ -23,6 +23,7 @@ from calls.selectors import calls_visible_to
 from pii import mask_pii
 from privacy.models import AccessAction
 from privacy.services import access_log_record
+from qa.selectors import evaluation_scores
 
 from . import charts, selectors
 from .export import csv_stream, xlsx_file
@@ -49,6 +50,7 @@ def team_dashboard(request: HttpRequest) -> HttpResponse:
         label="label",
         thin_labels=True,
     )
+    context.update(_qa_scores(scope))
     return render(request, "dashboards/team.html", context)
 
 
@@ -63,7 +65,15 @@ def agent_dashboard(request: HttpRequest) -> HttpResponse:
         series=[("per100", "line")],
         label="label",
     )
+    context.update(_qa_scores(scope))
     return render(request, "dashboards/agent.html", context)
+
+
+def _qa_scores(scope) -> dict:
+    """Average evaluation score per week (and per agent, with their disputes): qa.selectors."""
+    qa = evaluation_scores(scope)
+    rows = [{**w, "label": w["week"].strftime("%m/%d"), "url": reverse("qa:evaluations")} for w in qa["weeks"]]
+    return {"qa": qa, "qa_chart": charts.line_chart(rows, series=[("average", "line")], label="label")}
 
 
 @login_required

@@ -58,6 +58,15 @@ EXTRA_ERRORS = {
     "coaching_assignments_complete_create": ("400",),
     "coaching_suggestions_approve_create": ("400",),
     "coaching_suggestions_ignore_create": ("400",),
+    # QA: the call, scorecard, flag or evaluation named in the body may be out of scope (404);
+    # a submitted, closed or decided object refuses the change (400).
+    "qa_evaluations_create": ("404",),
+    "qa_disputes_create": ("404",),
+    "qa_evaluations_submit_create": ("400",),
+    "qa_evaluations_acknowledge_create": ("400",),
+    "qa_disputes_reply_create": ("400",),
+    "qa_disputes_decide_create": ("400",),
+    "qa_scorecards_new_version_create": ("400",),
 }
 # Operations anyone may call (no 401/403).
 PUBLIC = {"auth_token_create"}

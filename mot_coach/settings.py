@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "coaching",
     "dashboards",
     "privacy",
+    "qa",
 ]
 
 MIDDLEWARE = [
@@ -340,6 +341,12 @@ CELERY_BEAT_SCHEDULE["retention-apply"] = {
 CELERY_BEAT_SCHEDULE["access-log-purge"] = {
     "task": "privacy.access_log_purge",
     "schedule": crontab(hour=env.int("RETENTION_HOUR", default=3), minute=45),
+}
+# QA sampling (qa/): last week's calls into the evaluators' queues; daily, so a missed Monday
+# catches up (a re-run of the same week adds nothing).
+CELERY_BEAT_SCHEDULE["qa-sampling"] = {
+    "task": "qa.tasks.qa_sampling_weekly",
+    "schedule": crontab(hour=env.int("QA_SAMPLING_HOUR", default=6), minute=10),
 }
 CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
 

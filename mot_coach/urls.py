@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import coaching.api  # noqa: F401  (registers its viewsets on the router)
 import dashboards.api  # noqa: F401
+import qa.api  # noqa: F401
 from accounts.api import TeamViewSet, UserViewSet, me
 from accounts.token import obtain_auth_token
 from calls.api.recordings import RecordingViewSet
@@ -63,6 +64,7 @@ urlpatterns = [
     path("api/", include(api_urlpatterns)),
     path("coaching/", include("coaching.urls")),
     path("dashboards/", include("dashboards.urls")),
+    path("qa/", include("qa.urls")),
     path("rules/", include("calls.rulebook_urls")),
     path("", include("calls.urls")),
 ]

@@ -30,4 +30,4 @@ def test_the_demo_flags_only_real_abuse_and_never_charges_an_agent_with_a_custom
     friendly = Flag.objects.filter(speaker="customer", segment__text__contains="손주")
     assert not friendly.exists() and not Flag.objects.filter(segment__text__contains="아가씨").exists()
     assert not Flag.objects.filter(AGENT_FLAGS).exclude(speaker="agent").exists()
-    assert all("잘리고" in n.message or "씨발" in n.message for n in Notification.objects.all())
+    assert all("잘리고" in n.message or "씨발" in n.message for n in Notification.objects.filter(kind="abuse"))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import ChannelLayout, Role, Team, User
 from calls.demo import demo_transcribe
 from calls.models import Call, Campaign, Direction, Outcome
+from qa.demo import qa_demo_seed
 
 DEMO_PASSWORD = "motcoach-demo"
 
@@ -146,6 +147,7 @@ class Command(BaseCommand):
         from coaching.demo import demo_coaching_effect
 
         demo_coaching_effect(seed=rng.randrange(2**32))
+        qa_demo_seed()  # scorecard, evaluations, calibration, disputes (qa/demo.py)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {len(teams)} teams, {len(users)} people, {len(calls)} calls "

@@ -154,19 +154,30 @@ class Command(BaseCommand):
         parser.add_argument("--segments", type=int, default=33, help="segments per recorded call")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--force", action="store_true")
+        parser.add_argument(
+            "--evaluations-only",
+            action="store_true",
+            help="only add the QA evaluations and disputes to an already seeded database",
+        )
 
     def handle(self, *args, **opts):
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale needs PostgreSQL (it loads with COPY). Set DATABASE_URL.")
-        if Team.objects.filter(name__startswith="Scale ").exists() and not opts["force"]:
+        if Team.objects.filter(name__startswith="Scale ").exists() and not (opts["force"] or opts["evaluations_only"]):
             raise CommandError("The scale teams exist already; pass --force to add another batch.")
         started = time.monotonic()
         rng = random.Random(opts["seed"])
+        if opts["evaluations_only"]:
+            with transaction.atomic():
+                counts = self._evaluations(rng)
+            self.stdout.write(self.style.SUCCESS(", ".join(f"{k}: {v}" for k, v in counts.items())))
+            return
         with transaction.atomic():
             agents, teams = self._people(rng)
         self.stdout.write(f"people: {len(agents)} agents in {len(teams)} teams")
         with transaction.atomic():
             counts = self._load(rng, agents, opts)
+            counts.update(self._evaluations(rng))
         for model in (Call, Recording, Transcript, Segment, Flag, CallAnalysis):
             _reset_sequence(model)
         with connection.cursor() as cursor:
@@ -179,6 +190,55 @@ class Command(BaseCommand):
                 ", ".join(f"{k}: {v}" for k, v in counts.items()) + f" in {time.monotonic() - started:.0f} s"
             )
         )
+
+    def _evaluations(self, rng) -> dict:
+        """QA at the rate a floor runs it: about 4 % of analysed calls evaluated on one scorecard
+        (3 % of those failed), and one evaluation in twenty disputed, so the dashboards' score
+        figures are measured at scale too."""
+        from qa.models import Dispute, DisputeStatus, Evaluation, EvaluationStatus, Scorecard
+
+        teams = list(Team.objects.filter(name__startswith="Scale ").prefetch_related("supervisors"))
+        evaluator = {t.pk: t.supervisors.first() for t in teams}
+        scorecard = Scorecard.objects.create(name="규모 측정 평가표", created_by=next(iter(evaluator.values())))
+        calls = list(
+            Call.objects.filter(team__in=teams, analysis__isnull=False)
+            .exclude(evaluations__isnull=False)
+            .values_list("pk", "agent_id", "team_id", "started_at")
+        )
+        picked = [c for c in calls if rng.random() < 0.04]
+        now = timezone.now()
+        evaluations = Evaluation.objects.bulk_create(
+            Evaluation(
+                call_id=pk,
+                scorecard=scorecard,
+                evaluator=evaluator[team_id],
+                agent_id=agent_id,
+                team_id=team_id,
+                call_started_at=started_at,
+                status=EvaluationStatus.SUBMITTED,
+                score=0.0 if (failed := rng.random() < 0.03) else round(rng.uniform(55, 100), 1),
+                failed=failed,
+                submitted_at=now,
+            )
+            for pk, agent_id, team_id, started_at in picked
+        )
+        statuses = list(DisputeStatus.values)
+        disputes = Dispute.objects.bulk_create(
+            Dispute(
+                raised_by_id=e.agent_id,
+                call_id=e.call_id,
+                team_id=e.team_id,
+                evaluation=e,
+                reason="점수가 통화 내용과 맞지 않습니다.",
+                status=rng.choice(statuses),
+            )
+            for e in evaluations
+            if rng.random() < 0.05
+        )
+        with connection.cursor() as cursor:
+            for model in (Evaluation, Dispute):
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
+        return {"evaluations": len(evaluations), "disputes": len(disputes)}
 
     def _people(self, rng):
         batch = _next_id(Team)

@@ -1,0 +1,42 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role, User
+from accounts.scoping import teams_visible_to, users_visible_to
+
+from .models import SamplingRule
+from .selectors import scorecards_visible_to
+
+
+def _evaluators_for(user: User):
+    return users_visible_to(user).filter(role__in=[Role.SUPERVISOR, Role.TRAINER, Role.ADMIN], is_active=True)
+
+
+class SamplingRuleForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=None)
+    kind = forms.ChoiceField(label=_("Rule"), choices=SamplingRule.Kind.choices)
+    count = forms.IntegerField(label=_("Calls per agent per week"), min_value=1, max_value=50, initial=2)
+    scorecard = forms.ModelChoiceField(label=_("Scorecard"), queryset=None)
+    evaluator = forms.ModelChoiceField(
+        label=_("Evaluator"), queryset=None, required=False, empty_label=_("Any evaluator of the team")
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams_visible_to(user)
+        self.fields["scorecard"].queryset = scorecards_visible_to(user).filter(is_active=True)
+        self.fields["evaluator"].queryset = _evaluators_for(user)
+
+
+class CalibrationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=150, required=False)
+    call = forms.IntegerField(label=_("Call number"), min_value=1)
+    scorecard = forms.ModelChoiceField(label=_("Scorecard"), queryset=None)
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Evaluators"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scorecard"].queryset = scorecards_visible_to(user).filter(is_active=True)
+        self.fields["participants"].queryset = _evaluators_for(user)
