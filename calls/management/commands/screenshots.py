@@ -26,7 +26,9 @@ VIEWPORT = {"width": 1366, "height": 768}
 
 def _pages_for(role: str) -> list[tuple[str, str]]:
     """(name, path) of the pages a user of `role` works with, most important first."""
-    from calls.models import Call, Flag
+    from django.db.models import Count
+
+    from calls.models import Call, Flag, Rule
     from coaching.models import Assignment, Module
 
     flagged = Flag.objects.order_by("-severity", "call_id").values_list("call_id", flat=True).first()
@@ -48,13 +50,25 @@ def _pages_for(role: str) -> list[tuple[str, str]]:
         if own.first():
             add("call", "calls:detail", own.first())
         add("coaching", "coaching:inbox")
+        add("notifications", "calls:notifications")
     else:
         add("dashboard", "dashboards:team")
+        add("review-queue", "dashboards:review_queue")
+        add("notifications", "calls:notifications")
         add("calls", "calls:list")
         if call:
             add("call", "calls:detail", call)
         add("search", "dashboards:search")
         add("rules", "dashboards:rules")
+        add("rulebook", "rulebook:list")
+        # The rule that flags most, so its page shows hits, precision and versions.
+        busiest = Flag.objects.values("rule_code").annotate(n=Count("id")).order_by("-n", "rule_code").first()
+        rules = Rule.objects.order_by("pk").values_list("pk", flat=True)
+        rule = (busiest and rules.filter(code=busiest["rule_code"]).first()) or rules.first()
+        if rule:
+            add("rule", "rulebook:detail", rule)
+            if role in ("trainer", "admin"):
+                add("rule-edit", "rulebook:edit", rule)
         add("coaching-dashboard", "coaching:trainer_dashboard")
         add("modules", "coaching:module_list")
         module = Module.objects.order_by("pk").values_list("pk", flat=True).first()
