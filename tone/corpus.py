@@ -4,7 +4,7 @@
 writer. The split is decided per *writer* (SPLITS below), so no test line was written alongside a
 training line, and no phrasing habit of a test writer leaks into training:
 
-    train       w1–w5 (and the development sets tone_dev, held-out 1 and the MIT curse set)
+    train       w1–w7 (and the development sets tone_dev, held-out 1 and the MIT curse set)
     validation  v, v2 — thresholds and the regularisation strength are chosen here
     test        x, x2 — reported only; a retrain worse here than the model in use is refused
 
@@ -35,6 +35,8 @@ SPLITS = {
     "w3": "train",
     "w4": "train",
     "w5": "train",
+    "w6": "train",
+    "w7": "train",
     "v": "validation",
     "v2": "validation",
     "x": "test",
