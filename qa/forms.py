@@ -1,15 +1,37 @@
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
-from accounts.scoping import teams_visible_to, users_visible_to
+from accounts.scoping import team_ids_visible_to, teams_visible_to
 
 from .models import SamplingRule
 from .selectors import scorecards_visible_to
 
 
 def _evaluators_for(user: User):
-    return users_visible_to(user).filter(role__in=[Role.SUPERVISOR, Role.TRAINER, Role.ADMIN], is_active=True)
+    """The evaluators the user works with: the supervisors and trainers of the teams the user sees
+    (linked to them as leads or coaches, not as members), those who see every team, and the user.
+    Not `users_visible_to`, which finds people by their own team: supervisors and trainers have none."""
+    evaluators = User.objects.filter(
+        Q(role__in=[Role.SUPERVISOR, Role.TRAINER, Role.ADMIN]) | Q(is_superuser=True), is_active=True
+    )
+    team_ids = team_ids_visible_to(user)
+    if team_ids is None:
+        return evaluators.order_by("display_name", "username")
+    return (
+        evaluators.filter(
+            Q(pk=user.pk)
+            | Q(led_teams__in=team_ids)
+            | Q(coached_teams__in=team_ids)
+            | Q(team_id__in=team_ids)
+            | Q(is_superuser=True)
+            | Q(role=Role.ADMIN)
+            | Q(role=Role.TRAINER, coaches_all_teams=True)
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
 
 
 class SamplingRuleForm(forms.Form):

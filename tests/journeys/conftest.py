@@ -199,3 +199,26 @@ def journey_world(world, monkeypatch):
         note="책임 있는 표현을 연습해 보세요.",
     )
     return JourneyWorld(world, brush_off, abuse, open_assignment, done)
+
+
+def qa_scorecard(world):
+    """The demo's default Korean scorecard (qa.demo.SECTIONS), defined by the team's trainer."""
+    from qa.demo import DEFAULT_SCORECARD, SECTIONS
+    from qa.services import scorecard_create
+
+    return scorecard_create(actor=world.trainer_a, name=DEFAULT_SCORECARD, sections=SECTIONS)
+
+
+def qa_evaluate(evaluator, call, scorecard, *, calibration=None, accuracy: str = "4", comment: str = "", **answers):
+    """A submitted evaluation through the services: the analysis' answers kept, the rest "yes" (the
+    1–5 question `accuracy`), `answers` ({criterion text: value}) overriding either."""
+    from qa.services import evaluation_save, evaluation_start, evaluation_submit
+
+    evaluation = evaluation_start(actor=evaluator, call=call, scorecard=scorecard, calibration=calibration)
+    values = {}
+    for answer in evaluation.answers.select_related("criterion"):
+        criterion = answer.criterion
+        value = answers.get(criterion.text) or answer.value
+        values[criterion.pk] = {"value": value or (accuracy if criterion.answer_type == "scale" else "yes")}
+    evaluation_save(actor=evaluator, evaluation=evaluation, answers=values, comment=comment)
+    return evaluation_submit(actor=evaluator, evaluation=evaluation)

@@ -1,16 +1,22 @@
 """The agent's day in Korean, end to end in Chromium: quick-log a call, upload a recording as a
 new call and see it waiting on its call page, read a flagged call, practise the open coaching
-assignment to completion. Fails on console errors and on HTTP errors the journey did not ask for."""
+assignment to completion, then quality evaluation: open the supervisor's evaluation of the call and
+acknowledge it, dispute a flag with a reason, and read the supervisor's reply and decision. Fails
+on console errors and on HTTP errors the journey did not ask for."""
 
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from django.template.defaultfilters import floatformat
 
-from calls.models import Call, Recording
+from calls.models import Call, Flag, Recording
+from calls.selectors import AGENT_FLAGS
+from qa import services as qa_services
+from qa.models import Dispute
 from tests.browser import ARTIFACTS
-from tests.journeys.conftest import heading, ko, messages
+from tests.journeys.conftest import heading, ko, messages, qa_evaluate, qa_scorecard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -108,3 +114,57 @@ def test_agent_logs_uploads_reads_a_flagged_call_and_practises(journey, journey_
     page.screenshot(path=str(ARTIFACTS / "journey-agent-practice.png"), full_page=True)
     assignment.refresh_from_db()
     assert assignment.completed_at is not None
+
+    # QA: the supervisor's evaluation of the flagged call, from "My evaluations", acknowledged.
+    scorecard = qa_scorecard(world)
+    comment = "담당이 아니라는 표현이 있었습니다. 거절의 기술 모듈을 참고해 주세요."
+    evaluation = qa_evaluate(world.supervisor_a, call, scorecard, comment=comment)
+    page.locator("nav").get_by_role("link", name=ko("My evaluations"), exact=True).click()
+    page.wait_for_load_state()
+    assert heading(page) == ko("My evaluations")
+    row = page.locator("table.qa-table tbody tr", has_text=f"#{call.pk}")
+    assert str(world.supervisor_a) in row.inner_text() and ko("Submitted") in row.inner_text()
+    row.locator(f"a[href='/qa/evaluations/{evaluation.pk}/']").click()
+    page.wait_for_load_state()
+    assert heading(page).startswith(ko("Evaluation"))
+    assert page.locator(".qa-big .score").inner_text() == floatformat(evaluation.score, "-1")
+    assert comment in page.locator("main").inner_text()
+    assert page.locator("input[type=radio]").count() == 0  # read-only for the agent
+    box = page.locator("#disputes")
+    assert ko("Acknowledge or dispute") in box.locator("h2").inner_text()
+    box.get_by_role("button", name=ko("Acknowledge"), exact=True).click()
+    page.wait_for_load_state()
+    assert ko("Acknowledged.") in messages(page)
+    assert ko("You acknowledged this evaluation.") in page.locator("#disputes").inner_text()
+    evaluation.refresh_from_db()
+    assert evaluation.acknowledged_at is not None
+
+    # A flag the agent disagrees with: disputed with a reason from the call page.
+    flag = Flag.objects.filter(AGENT_FLAGS, call=call).order_by("segment__start", "start").first()
+    journey.go(page, f"/calls/{call.pk}/")
+    own = page.locator("#qa .flag-row", has=page.locator(f"a[href='#flag-{flag.pk}']"))
+    assert ko("My flags on this call") in page.locator("#qa").inner_text()
+    own.locator("summary").click()
+    reason = "다른 부서 문의라서 담당 부서 연결 번호를 안내했습니다."
+    page.fill(f"#reason-{flag.pk}", reason)
+    own.get_by_role("button", name=ko("Send dispute")).click()
+    page.wait_for_load_state()
+    assert ko("Dispute sent. Your supervisor will answer here.") in messages(page)
+    dispute = Dispute.objects.get(flag=flag)
+    assert page.url.endswith(f"/qa/disputes/{dispute.pk}/")
+    assert ko("Open") in heading(page) and reason in page.locator("ol.thread").inner_text()
+
+    # The supervisor answers in the thread and decides (through the services); the agent reads both.
+    qa_services.dispute_reply(
+        actor=world.supervisor_a, dispute=dispute, text="녹취를 확인했습니다. 안내는 있었지만 늦었습니다."
+    )
+    note = "연결 안내 전에 '담당이 아니다'라는 말이 먼저 나왔으므로 플래그는 유지합니다."
+    qa_services.dispute_decide(actor=world.supervisor_a, dispute=dispute, outcome="upheld", note=note)
+    page.reload()
+    page.wait_for_load_state()
+    assert ko("Upheld") in heading(page)
+    assert "녹취를 확인했습니다." in page.locator("ol.thread li.msg-reviewer").inner_text()
+    assert note in page.locator("dl.facts").inner_text() and page.locator("#text").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "journey-agent-dispute.png"), full_page=True)
+    journey.go(page, f"/calls/{call.pk}/")
+    assert ko("Upheld") in page.locator("#qa .flag-row", has=page.locator(f"a[href='#flag-{flag.pk}']")).inner_text()

@@ -1,8 +1,10 @@
 """The trainer's loop in Korean, end to end in Chromium: edit a rule with the live test (a
 pattern that does not compile is refused in Korean, the fixed one passes its examples and finds
 the team's recent lines), save it as a new version, re-analyse the stored calls, and read the
-coaching effect before and after. Fails on console errors and on HTTP errors the journey did not
-ask for (the refused pattern's 400 is the one it asks for)."""
+coaching effect before and after; then quality evaluation: the scorecard, a calibration on the
+flagged call with the team's supervisor (whose score comes through the services), blind until the
+trainer has scored, then the spread per criterion. Fails on console errors and on HTTP errors the
+journey did not ask for (the refused pattern's 400 is the one it asks for)."""
 
 from datetime import timedelta
 
@@ -11,8 +13,9 @@ from django.utils import timezone
 
 from calls import outbox
 from calls.models import Flag, Rule
+from qa.models import Calibration, Evaluation
 from tests.browser import ARTIFACTS
-from tests.journeys.conftest import HANGUL, heading, ko, messages
+from tests.journeys.conftest import HANGUL, heading, ko, messages, qa_evaluate, qa_scorecard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -111,3 +114,68 @@ def test_trainer_edits_a_rule_with_the_live_test_reanalyses_and_reads_the_effect
     assert before > after
     assert ko("Flags of the module's categories per 100 calls.") in effect.inner_text()
     page.screenshot(path=str(ARTIFACTS / "journey-trainer-effect.png"), full_page=True)
+
+    # QA: the scorecard, read from 평가 대기's tabs: its sections and the question that fails a call.
+    world = journey_world.world
+    scorecard = qa_scorecard(world)
+    page.locator("nav").get_by_role("link", name=ko("Evaluate"), exact=True).click()
+    page.wait_for_load_state()
+    assert heading(page) == ko("Waiting for evaluation")
+    page.locator(".page-head").get_by_role("link", name=ko("Scorecards"), exact=True).click()
+    page.wait_for_load_state()
+    assert heading(page) == ko("Scorecards")
+    page.get_by_role("link", name=scorecard.name).click()
+    page.wait_for_load_state()
+    assert heading(page).startswith(scorecard.name)
+    assert page.locator("section.card h2").all_inner_texts() == [s.title for s in scorecard.sections.all()]
+    assert ko("fails the call") in page.locator("tr.criterion-fail").inner_text()
+
+    # A calibration on the flagged call, started from the call page with the team's supervisor.
+    journey.go(page, f"/calls/{call.pk}/")
+    page.locator("#qa").get_by_role("link", name=ko("Calibrate on this call")).click()
+    page.wait_for_load_state()
+    assert heading(page) == ko("Calibration")
+    assert page.locator("#id_call").input_value() == str(call.pk)
+    page.fill("#id_title", "A팀 회피 응대 보정")
+    page.select_option("#id_scorecard", str(scorecard.pk))
+    for person in (world.trainer_a, world.supervisor_a):
+        page.check(f"input[name=participants][value='{person.pk}']")
+    page.get_by_role("button", name=ko("Start"), exact=True).click()
+    page.wait_for_load_state()
+    calibration = Calibration.objects.get(title="A팀 회피 응대 보정")
+    assert page.url.endswith(f"/qa/calibrations/{calibration.pk}/") and heading(page) == calibration.title
+    # The supervisor scores first; the trainer sees none of it before scoring too.
+    identity, accuracy = "필요한 경우 본인 확인 절차를 지켰다", "안내 내용이 정확하고 이해하기 쉬웠다"
+    qa_evaluate(world.supervisor_a, call, scorecard, calibration=calibration, accuracy="5", **{identity: "no"})
+    page.reload()
+    blind = ko("Blind until you submit: the others' scores appear here once yours is in.")
+    assert blind in page.locator("main").inner_text() and page.locator("table.spread").count() == 0
+    page.get_by_role("button", name=ko("Score this call")).click()
+    page.wait_for_load_state()
+    mine = Evaluation.objects.get(calibration=calibration, evaluator=world.trainer_a)
+    assert (
+        page.url.endswith(f"/qa/evaluations/{mine.pk}/") and calibration.title in page.locator("dl.facts").inner_text()
+    )
+    criteria = {c.text: c.pk for c in scorecard.criteria.all()}
+    page.check(f"input[name=value_{criteria[identity]}][value=yes]")
+    page.check(f"input[name=value_{criteria[accuracy]}][value='3']")
+    page.get_by_role("button", name=ko("Submit"), exact=True).click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/qa/calibrations/{calibration.pk}/") and ko("Evaluation submitted.") in messages(page)
+
+    # The spread: both evaluators side by side, the questions they disagree on marked.
+    spread = page.locator("section.card", has=page.locator("h2", has_text=ko("Spread per criterion")))
+    head = spread.locator("thead").inner_text()
+    assert str(world.supervisor_a) in head and str(world.trainer_a) in head
+    disagree = spread.locator("tr.disagree")
+    assert disagree.count() == 2
+    row = spread.locator("tr", has_text=identity)
+    assert "disagree" in row.get_attribute("class") and "50%" in row.inner_text()
+    assert ko("Yes") in row.inner_text() and ko("No") in row.inner_text()
+    cells = spread.locator("tr", has_text=accuracy).locator("td").all_inner_texts()
+    assert ("5 / 5", "3 / 5") in {(cells[1], cells[2]), (cells[2], cells[1])}
+    assert cells[3:5] == ["50", "100"]  # min and max on the 0–100 scale
+    agreeing = spread.locator("tbody tr:not(.disagree):not(.total)").first.inner_text()
+    assert "100%" in agreeing
+    assert page.locator(".kpi", has_text=ko("Submitted")).locator(".big").inner_text() == "2"
+    page.screenshot(path=str(ARTIFACTS / "journey-trainer-calibration.png"), full_page=True)

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from calls.models import Notification
 from qa import services
-from qa.models import Evaluation
+from qa.models import Calibration, Evaluation
 from qa.policies import can_see_calibration_results
 from qa.selectors import calibration_spread, evaluations_visible_to
 from tests.qa.conftest import answer_all
@@ -109,3 +109,39 @@ def test_a_closed_session_takes_no_new_scores(client, world, calibration):
     assert response.status_code == 302 and not Evaluation.objects.exists()
     with pytest.raises(PermissionDenied):
         services.calibration_close(actor=world.trainer_a, calibration=calibration)
+
+
+def test_the_new_session_form_offers_the_teams_supervisors_and_trainers(client, world, scorecard):
+    """Regression: the choice of evaluators came from the people *in* the user's teams, so a
+    trainer saw only themself (supervisors and trainers lead and coach teams, they are not in
+    them) and could not start a session, which needs two."""
+    from qa.forms import CalibrationForm
+
+    offered = set(CalibrationForm(user=world.trainer_a).fields["participants"].queryset)
+    assert {world.trainer_a, world.supervisor_a, world.admin, world.trainer_all} <= offered
+    assert world.supervisor_b not in offered  # leads only team B, which trainer_a does not coach
+    assert not any(user.is_agent for user in offered)
+
+    client.force_login(world.trainer_a)
+    response = client.post(
+        "/qa/calibrations/",
+        {
+            "title": "A팀 보정",
+            "call": world.call_a.pk,
+            "scorecard": scorecard.pk,
+            "participants": [world.trainer_a.pk, world.supervisor_a.pk],
+        },
+    )
+    calibration = Calibration.objects.get(title="A팀 보정")
+    assert response.status_code == 302 and response.url == f"/qa/calibrations/{calibration.pk}/"
+    assert set(calibration.participants.all()) == {world.trainer_a, world.supervisor_a}
+    # Nobody outside the user's teams can be slipped in by a forged post.
+    response = client.post(
+        "/qa/calibrations/",
+        {
+            "call": world.call_a.pk,
+            "scorecard": scorecard.pk,
+            "participants": [world.trainer_a.pk, world.supervisor_b.pk],
+        },
+    )
+    assert response.status_code == 200 and Calibration.objects.count() == 1

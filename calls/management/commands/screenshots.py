@@ -30,10 +30,17 @@ def _pages_for(role: str) -> list[tuple[str, str]]:
 
     from calls.models import Call, Flag, Rule
     from coaching.models import Assignment, Module
+    from qa.models import Calibration, Dispute, Evaluation, EvaluationStatus, Scorecard
 
     flagged = Flag.objects.order_by("-severity", "call_id").values_list("call_id", flat=True).first()
     call = flagged or Call.objects.order_by("-started_at").values_list("pk", flat=True).first()
     pages: list[tuple[str, str]] = []
+    # Submitted evaluations outside calibrations: the ones an agent and any evaluator may open.
+    evaluations = (
+        Evaluation.objects.filter(status=EvaluationStatus.SUBMITTED, calibration=None)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
     def add(name: str, urlname: str, *args) -> None:
         try:
@@ -51,6 +58,11 @@ def _pages_for(role: str) -> list[tuple[str, str]]:
             add("call", "calls:detail", own.first())
         add("coaching", "coaching:inbox")
         add("notifications", "calls:notifications")
+        add("qa-evaluations", "qa:evaluations")
+        evaluation = evaluations.filter(agent__username="agent.kim").first()
+        if evaluation:
+            add("qa-evaluation", "qa:evaluation", evaluation)
+        add("qa-disputes", "qa:disputes")
     else:
         add("dashboard", "dashboards:team")
         add("review-queue", "dashboards:review_queue")
@@ -77,6 +89,24 @@ def _pages_for(role: str) -> list[tuple[str, str]]:
         assignment = Assignment.objects.order_by("pk").values_list("pk", flat=True).first()
         if assignment:
             add("assignment", "coaching:assignment_detail", assignment)
+        # QA: the queue (평가 대기), a submitted evaluation, the open disputes, the demo calibration.
+        add("qa-queue", "qa:queue")
+        evaluation = evaluations.first()
+        if evaluation:
+            add("qa-evaluation", "qa:evaluation", evaluation)
+        add("qa-disputes", "qa:disputes")
+        dispute = Dispute.objects.order_by("pk").values_list("pk", flat=True).first()
+        if dispute:
+            add("qa-dispute", "qa:dispute", dispute)
+        add("qa-calibrations", "qa:calibrations")
+        calibration = Calibration.objects.order_by("pk").values_list("pk", flat=True).first()
+        if calibration:
+            add("qa-calibration", "qa:calibration", calibration)
+        add("qa-scorecards", "qa:scorecards")
+        scorecard = Scorecard.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True).first()
+        if scorecard:
+            add("qa-scorecard", "qa:scorecard", scorecard)
+        add("qa-sampling", "qa:sampling")
     return pages
 
 
