@@ -56,6 +56,40 @@ def _criterion_check(data: dict) -> None:
         raise ValidationError({"text": _("Write the question.")})
 
 
+_CRITERION_FIELDS = ("text", "guidance", "answer_type", "weight", "allow_na", "is_fail", "auto_source", "auto_key")
+
+
+def _sections_check(name: str, sections: list[dict]) -> None:
+    """Every problem at once, keyed by where it is: "name", "sections",
+    "sections.<i>.criteria.<j>.<field>" (so a form can show each beside its field)."""
+    errors: dict[str, list] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("Give the scorecard a name.")]
+    if not any(section.get("criteria") for section in sections):
+        errors["sections"] = [_("A scorecard needs at least one criterion.")]
+    for s_index, spec in enumerate(sections):
+        for c_index, data in enumerate(spec.get("criteria") or ()):
+            try:
+                _criterion_check(data)
+            except ValidationError as exc:
+                for field, messages_ in exc.message_dict.items():
+                    errors[f"sections.{s_index}.criteria.{c_index}.{field}"] = messages_
+    if errors:
+        raise ValidationError(errors)
+
+
+def _sections_write(scorecard: Scorecard, sections: list[dict]) -> None:
+    for s_order, spec in enumerate(sections):
+        section = Section.objects.create(scorecard=scorecard, title=spec.get("title") or "—", order=s_order)
+        for c_order, data in enumerate(spec.get("criteria") or ()):
+            Criterion.objects.create(
+                scorecard=scorecard,
+                section=section,
+                order=c_order,
+                **{k: data[k] for k in _CRITERION_FIELDS if k in data and data[k] is not None},
+            )
+
+
 def scorecard_create(
     *,
     actor: User | None,
@@ -69,25 +103,12 @@ def scorecard_create(
     """A scorecard from `sections`: [{"title", "criteria": [{"text", "weight", "answer_type", ...}]}]."""
     if actor is not None and not can_edit_scorecards(actor):
         raise PermissionDenied(_("Only trainers and admins define scorecards."))
-    if not (name or "").strip():
-        raise ValidationError({"name": _("Give the scorecard a name.")})
-    if not any(section.get("criteria") for section in sections):
-        raise ValidationError({"sections": _("A scorecard needs at least one criterion.")})
-    fields = ("text", "guidance", "answer_type", "weight", "allow_na", "is_fail", "auto_source", "auto_key")
+    _sections_check(name, sections)
     with transaction.atomic():
         scorecard = Scorecard.objects.create(
             name=name.strip(), description=description, team=team, created_by=actor, previous=previous, version=version
         )
-        for s_order, spec in enumerate(sections):
-            section = Section.objects.create(scorecard=scorecard, title=spec.get("title") or "—", order=s_order)
-            for c_order, data in enumerate(spec.get("criteria") or ()):
-                _criterion_check(data)
-                Criterion.objects.create(
-                    scorecard=scorecard,
-                    section=section,
-                    order=c_order,
-                    **{k: data[k] for k in fields if k in data and data[k] is not None},
-                )
+        _sections_write(scorecard, sections)
     return scorecard
 
 
@@ -115,10 +136,20 @@ def scorecard_as_spec(scorecard: Scorecard) -> list[dict]:
     return spec
 
 
+_UNCHANGED = object()
+
+
 def scorecard_new_version(
-    *, actor: User, scorecard: Scorecard, sections: list[dict] | None = None, name: str | None = None
+    *,
+    actor: User,
+    scorecard: Scorecard,
+    sections: list[dict] | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    team=_UNCHANGED,
 ) -> Scorecard:
-    """The way to change a scorecard: a copy (or `sections`) as version + 1; the old one retires."""
+    """The way to change a used scorecard: a copy (or `sections`, and a new name, description or
+    team) as version + 1; the old one retires."""
     if not can_edit_scorecards(actor):
         raise PermissionDenied(_("Only trainers and admins define scorecards."))
     if hasattr(scorecard, "next_version"):
@@ -128,8 +159,8 @@ def scorecard_new_version(
         return scorecard_create(
             actor=actor,
             name=name or scorecard.name,
-            description=scorecard.description,
-            team=scorecard.team,
+            description=scorecard.description if description is None else description,
+            team=scorecard.team if team is _UNCHANGED else team,
             sections=sections if sections is not None else scorecard_as_spec(scorecard),
             previous=scorecard,
             version=scorecard.version + 1,
@@ -137,16 +168,27 @@ def scorecard_new_version(
 
 
 def scorecard_update(*, actor: User, scorecard: Scorecard, changes: dict) -> Scorecard:
-    """Name, description, team, active: the questions themselves change only by a new version,
-    and nothing but `is_active` changes once an evaluation used it."""
+    """Name, description, team, active, and `sections` (the questions, replaced whole) while no
+    evaluation has used it; once one has, nothing but `is_active` changes (a new version does)."""
     if not can_edit_scorecards(actor):
         raise PermissionDenied(_("Only trainers and admins define scorecards."))
-    if scorecard.is_frozen and set(changes) - {"is_active"}:
-        raise ValidationError(_("This scorecard has been used and is frozen: make a new version to change it."))
-    for key in ("name", "description", "team", "is_active"):
-        if key in changes:
-            setattr(scorecard, key, changes[key])
-    scorecard.save()
+    with transaction.atomic():
+        # Two editors of one scorecard queue up here. An evaluation started meanwhile holds its
+        # answers' criteria (PROTECT): replacing them then fails and nothing changes.
+        Scorecard.objects.select_for_update().filter(pk=scorecard.pk).first()
+        if scorecard.is_frozen and set(changes) - {"is_active"}:
+            raise ValidationError(_("This scorecard has been used and is frozen: make a new version to change it."))
+        if "sections" in changes:
+            _sections_check(changes.get("name", scorecard.name), changes["sections"])
+        elif "name" in changes and not (changes["name"] or "").strip():
+            raise ValidationError({"name": _("Give the scorecard a name.")})
+        for key in ("name", "description", "team", "is_active"):
+            if key in changes:
+                setattr(scorecard, key, changes[key].strip() if key == "name" else changes[key])
+        scorecard.save()
+        if "sections" in changes:
+            scorecard.sections.all().delete()  # criteria go with their sections (no answers: not frozen)
+            _sections_write(scorecard, changes["sections"])
     return scorecard
 
 
