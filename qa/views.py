@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from calls.models import Category, ChecklistItem
 from calls.review import flags_visible_to
 from calls.selectors import calls_visible_to
 
 from . import selectors, services
-from .forms import CalibrationForm, SamplingRuleForm
-from .models import Acknowledgement, DisputeStatus, SamplingRule
+from .forms import CalibrationForm, SamplingRuleForm, ScorecardEditor, blank_criterion
+from .models import Acknowledgement, AnswerType, AutoSource, DisputeStatus, SamplingRule
 from .policies import (
     can_decide_dispute,
     can_edit_scorecards,
@@ -243,6 +244,7 @@ def scorecard_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "scorecard": scorecard,
             "structure": selectors.scorecard_structure(scorecard),
             "can_edit": can_edit_scorecards(request.user),
+            "has_newer": hasattr(scorecard, "next_version"),
         },
     )
 
@@ -261,6 +263,77 @@ def scorecard_version(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Version %(version)s created; edit its questions in the admin.") % {"version": new.version}
     )
     return redirect("qa:scorecard", pk=new.pk)
+
+
+def _scorecard_editor_only(request: HttpRequest) -> None:
+    _evaluator_only(request)
+    if not can_edit_scorecards(request.user):
+        raise PermissionDenied
+
+
+def _scorecard_editor_page(request: HttpRequest, scorecard=None) -> HttpResponse:
+    """새 평가표 / 편집 / 새 버전: one form, saved by qa.services alone (which decides what is
+    wrong and what a used scorecard may become); on an error nothing is saved and the form comes
+    back with each message beside its field."""
+    frozen = scorecard is not None and scorecard.is_frozen
+    if request.method == "POST":
+        editor = ScorecardEditor(user=request.user, data=request.POST)
+        if editor.is_valid():
+            data = editor.cleaned
+            try:
+                if scorecard is None:
+                    saved = services.scorecard_create(actor=request.user, **data)
+                    messages.success(request, _("Scorecard created."))
+                elif frozen:
+                    saved = services.scorecard_new_version(actor=request.user, scorecard=scorecard, **data)
+                    messages.success(
+                        request,
+                        _("Version %(version)s created; the evaluations of version %(old)s keep their questions.")
+                        % {"version": saved.version, "old": scorecard.version},
+                    )
+                else:
+                    saved = services.scorecard_update(actor=request.user, scorecard=scorecard, changes=data)
+                    messages.success(request, _("Scorecard saved."))
+                return redirect("qa:scorecard", pk=saved.pk)
+            except ValidationError as exc:
+                editor.add_service_errors(exc)
+        status = 400
+    else:
+        editor = ScorecardEditor(user=request.user, scorecard=scorecard)
+        status = 200
+    return render(
+        request,
+        "qa/scorecard_form.html",
+        {"editor": editor, "scorecard": scorecard, "frozen": frozen, **_editor_choices()},
+        status=status,
+    )
+
+
+def _editor_choices() -> dict:
+    return {
+        "answer_types": AnswerType.choices,
+        "auto_sources": AutoSource.choices,
+        "checklist_items": ChecklistItem.choices,
+        "flag_categories": Category.choices,
+        "blank": blank_criterion(),
+    }
+
+
+@login_required
+def scorecard_new(request: HttpRequest) -> HttpResponse:
+    _scorecard_editor_only(request)
+    return _scorecard_editor_page(request)
+
+
+@login_required
+def scorecard_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _scorecard_editor_only(request)
+    scorecard = get_object_or_404(selectors.scorecards_visible_to(request.user), pk=pk)
+    newer = getattr(scorecard, "next_version", None)
+    if newer is not None:
+        messages.error(request, _("This scorecard already has a newer version."))
+        return redirect("qa:scorecard", pk=newer.pk)
+    return _scorecard_editor_page(request, scorecard)
 
 
 @login_required
