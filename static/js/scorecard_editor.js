@@ -9,7 +9,7 @@
   const critTemplate = document.getElementById("crit-template");
 
   function isBlankRow(row) {
-    if (row.classList.contains("has-error")) return false;
+    if (row.querySelector(".errors")) return false;
     const val = (suffix) => row.querySelector(`[name$="-${suffix}"]`);
     return !val("text").value.trim() && !val("guidance").value.trim() && !val("auto_source").value && !val("is_fail").checked;
   }

@@ -82,7 +82,7 @@ def test_a_service_error_is_shown_beside_its_field_in_korean_and_nothing_is_save
     # Both errors at once, each in its own row (the rows come back as posted).
     greeting_row = html[html.index('name="s-0-c-0-text"') : html.index('name="s-0-c-1-text"')]
     assert "이 항목을 자동으로 답할 MOT 체크리스트 항목을 고르세요." in greeting_row
-    assert 'class="crit-row has-error"' in html
+    assert 'class="crit-auto has-error"' in greeting_row and 'class="crit-text has-error"' not in greeting_row
     scale_row = html[html.index('name="s-1-c-1-text"') :]
     scale_row = scale_row[: scale_row.index("</li>")]
     assert "실격 항목은 예/아니오로만 답합니다." in scale_row
