@@ -46,21 +46,12 @@ def load_texts() -> list[str]:
     return texts
 
 
-def best_of(rounds: int, fn) -> float:
+def best_of(rounds: int, fn, clock=time.perf_counter) -> float:
     best = float("inf")
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def best_cpu_of(rounds: int, fn) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.process_time()
-        fn()
-        best = min(best, time.process_time() - t0)
+        best = min(best, clock() - t0)
     return best
 
 
@@ -86,8 +77,8 @@ def main() -> int:
     bare1 = best_of(rounds, lambda: [kiwi.tokenize(t, split_sents=True) for t, _ in sample])
     full1 = best_of(rounds, lambda: [analyzer.analyze(t, s) for t, s in sample])
 
-    bare_cpu = best_cpu_of(rounds, lambda: list(kiwi.tokenize(texts, split_sents=True)))
-    full_cpu = best_cpu_of(rounds, lambda: analyzer.analyze_many(items))
+    bare_cpu = best_of(rounds, lambda: list(kiwi.tokenize(texts, split_sents=True)), time.process_time)
+    full_cpu = best_of(rounds, lambda: analyzer.analyze_many(items), time.process_time)
 
     print(f"{n} utterances, {len(analyzer.rules)} rules, best of {rounds}, {os.cpu_count()} cores")
     print(f"{'mode':<28}{'kiwi utt/s':>12}{'analyser utt/s':>16}{'ratio':>8}")

@@ -219,17 +219,7 @@ def practice_submit(*, actor: User, assignment: Assignment, item: PracticeItem, 
         raise PermissionDenied(_("Only the agent can practise on their assignment."))
     if item.module_id != assignment.module_id:
         raise ValidationError({"item": _("This practice item belongs to another module.")})
-    reply = _practice_reply_clean(reply)
-    result = practice_check(reply)
-    return PracticeAttempt.objects.create(
-        assignment=assignment,
-        agent=actor,
-        item=item,
-        reply=reply,
-        passed=result.passed,
-        polite=result.polite,
-        hits=result.hits,
-    )
+    return _attempt_create(agent=actor, assignment=assignment, item=item, reply=reply)
 
 
 def practice_free_submit(*, actor: User, item: PracticeItem, reply: str) -> PracticeAttempt:
@@ -242,11 +232,16 @@ def practice_free_submit(*, actor: User, item: PracticeItem, reply: str) -> Prac
         raise PermissionDenied(_("Only agents practise modules."))
     if not item.module.is_active:
         raise ValidationError({"item": _("This module is not published.")})
+    return _attempt_create(agent=actor, assignment=None, item=item, reply=reply)
+
+
+def _attempt_create(*, agent: User, assignment: Assignment | None, item: PracticeItem, reply: str) -> PracticeAttempt:
+    """Check the cleaned reply and keep the attempt (with or without an assignment)."""
     reply = _practice_reply_clean(reply)
     result = practice_check(reply)
     return PracticeAttempt.objects.create(
-        assignment=None,
-        agent=actor,
+        assignment=assignment,
+        agent=agent,
         item=item,
         reply=reply,
         passed=result.passed,

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .mask import KO_DIGITS, MASK, mask_transcript
+from .mask import KO_DIGITS, MASK, _luhn, mask_transcript
 
 HANDWRITTEN = Path(__file__).with_name("handwritten.txt")
 _MARK = re.compile(r"⟦(.*?)⟧|⟪(.*?)⟫")
@@ -64,15 +64,8 @@ def _spoken(digits: str, rng: random.Random) -> str:
 
 def _luhn_complete(body: str) -> str:
     for check in "0123456789":
-        digits = body + check
-        total = 0
-        for i, char in enumerate(reversed(digits)):
-            n = int(char)
-            if i % 2:
-                n = n * 2 - 9 if n > 4 else n * 2
-            total += n
-        if total % 10 == 0:
-            return digits
+        if _luhn(body + check):
+            return body + check
     raise AssertionError("unreachable")
 
 

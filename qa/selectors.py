@@ -191,6 +191,21 @@ def _as_date(value) -> date:
     return timezone.localdate(value) if isinstance(value, datetime) else value
 
 
+def _agent_entry(agents: dict[int, dict], agent_id: int, name: str) -> dict:
+    """The agent's running figures in `agents`, started at zero the first time the agent is seen."""
+    agent = agents.get(agent_id)
+    if agent is None:
+        agent = agents[agent_id] = {
+            "agent_id": agent_id,
+            "name": name,
+            "total": 0.0,
+            "n": 0,
+            "failed": 0,
+            "disputes": {s: 0 for s in DisputeStatus.values},
+        }
+    return agent
+
+
 def evaluation_scores(scope) -> dict:
     """Average evaluation score per week and per agent, and disputes per agent, for a dashboard
     scope (dashboards.selectors.Scope: team_ids, agent_id, date range): two aggregate queries.
@@ -224,17 +239,7 @@ def evaluation_scores(scope) -> dict:
         if week is not None:
             week["total"] += row["total"]
             week["n"] += row["n"]
-        agent = agents.setdefault(
-            row["agent_id"],
-            {
-                "agent_id": row["agent_id"],
-                "name": row["agent__display_name"] or row["agent__username"],
-                "total": 0.0,
-                "n": 0,
-                "failed": 0,
-                "disputes": {s: 0 for s in DisputeStatus.values},
-            },
-        )
+        agent = _agent_entry(agents, row["agent_id"], row["agent__display_name"] or row["agent__username"])
         agent["total"] += row["total"]
         agent["n"] += row["n"]
         agent["failed"] += row["failed"]
@@ -242,17 +247,8 @@ def evaluation_scores(scope) -> dict:
     dispute_rows = disputes.values("raised_by_id", "raised_by__display_name", "raised_by__username", "status")
     for row in dispute_rows.annotate(n=Count("id")).order_by():
         dispute_counts[row["status"]] += row["n"]
-        agent = agents.setdefault(
-            row["raised_by_id"],
-            {
-                "agent_id": row["raised_by_id"],
-                "name": row["raised_by__display_name"] or row["raised_by__username"],
-                "total": 0.0,
-                "n": 0,
-                "failed": 0,
-                "disputes": {s: 0 for s in DisputeStatus.values},
-            },
-        )
+        name = row["raised_by__display_name"] or row["raised_by__username"]
+        agent = _agent_entry(agents, row["raised_by_id"], name)
         agent["disputes"][row["status"]] += row["n"]
     for item in [*weeks.values(), *agents.values()]:
         item["average"] = round(item["total"] / item["n"], 1) if item["n"] else None

@@ -5,7 +5,6 @@ Screenshots go to test-artifacts/ (git-ignored).
 """
 
 import io
-import os
 import wave
 from pathlib import Path
 
@@ -16,21 +15,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from calls.analysis import call_analyse
 from calls.models import Flag, Segment, Transcript
 from dashboards.services import call_index
+from tests.browser import ARTIFACTS, chromium
 from tests.calls.test_analysis import RUDE_CALL
 
 # serialized_rollback: the live server needs committed rows, and the flush after the test must
 # give back the starter rulebook (a data migration) to the tests that follow.
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _wav(seconds: float = 25.0, rate: int = 16000) -> bytes:
@@ -75,19 +65,8 @@ def server(request):
 
 @pytest.fixture
 def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI must have Debian's chromium (bin/test installs it)")
-        pytest.skip("no /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop; the ORM calls in the test body are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _login(page, base: str, username: str) -> None:
