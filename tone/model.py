@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zlib
 from collections.abc import Sequence
+from itertools import chain, repeat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,11 +62,11 @@ def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.nd
     counts them (a line's repeated n-grams and two features hashing to one column add up)."""
     cache = _index_cache
     lengths = np.fromiter((len(feats) for feats in feature_lists), dtype=np.int64, count=len(feature_lists))
-    columns = np.fromiter(
-        (cache[f] if f in cache else feature_index(f) for feats in feature_lists for f in feats),
-        dtype=np.int64,
-        count=int(lengths.sum()),
-    )
+    flat = list(chain.from_iterable(feature_lists))
+    columns = np.array(list(map(cache.get, flat, repeat(-1, len(flat)))), dtype=np.int64)
+    missing = np.flatnonzero(columns < 0)
+    for k in missing.tolist():
+        columns[k] = feature_index(flat[k])
     keys = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths) * N_FEATURES + columns
     cells, counts = np.unique(keys, return_counts=True)
     rows = cells // N_FEATURES
@@ -120,12 +122,14 @@ class ToneModel:
         counts: dict[str, int] = {}
         for f in features:
             counts[f] = counts.get(f, 0) + 1
+        index_of = {f: feature_index(f) for f in counts}
         by_index: dict[int, int] = {}
         for f, c in counts.items():
-            by_index[feature_index(f)] = by_index.get(feature_index(f), 0) + c
-        norm = float(np.sqrt(sum(np.log1p(c) ** 2 for c in by_index.values()))) or 1.0
-        values = {f: float(np.log1p(by_index[feature_index(f)])) for f in counts}
-        return {f: float(self.weights[feature_index(f), col]) * v / norm for f, v in values.items()}
+            by_index[index_of[f]] = by_index.get(index_of[f], 0) + c
+        norm = math.sqrt(sum(math.log1p(c) ** 2 for c in by_index.values())) or 1.0
+        names = list(counts)
+        weights = self.weights[[index_of[f] for f in names], col].tolist() if names else []
+        return {f: w * math.log1p(by_index[index_of[f]]) / norm for f, w in zip(names, weights, strict=True)}
 
     # --- identity and persistence ------------------------------------------------------------
 

@@ -7,6 +7,7 @@ the analyser never calls Kiwi twice for the same text.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,13 +99,22 @@ class Sentence:
 
     toks: list[Tok]
     index: int
-    utt: Utterance
+    # the utterance, held weakly: with no cycle between the two, a batch's utterances are freed
+    # by reference counting as soon as it is done with them, not by a garbage-collector pass
+    utt_ref: weakref.ReferenceType[Utterance]
     forms: frozenset[str] = frozenset()
     tags: frozenset[str] = frozenset()
     cache: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def utt(self) -> Utterance:
+        utt = self.utt_ref()
+        if utt is None:
+            raise ReferenceError("the sentence outlived its utterance")
+        return utt
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, weakref_slot=True)
 class Utterance:
     text: str
     sents: list[Sentence] = field(default_factory=list)
@@ -128,6 +138,7 @@ def _normalized(form: str, tag: str) -> tuple[str, str]:
 
 def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance:
     utt = Utterance(text=text)
+    utt_ref = weakref.ref(utt)
     known = _NORMALIZED
     for raw in kiwi_sents:
         toks: list[Tok] = []
@@ -142,7 +153,7 @@ def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance
             toks.append(Tok(form, tag, start, end))
         if not toks:
             continue
-        sent = Sentence(toks=toks, index=len(utt.sents), utt=utt)
+        sent = Sentence(toks=toks, index=len(utt.sents), utt_ref=utt_ref)
         sent.forms = frozenset(t.form for t in toks)
         sent.tags = frozenset(t.tag for t in toks)
         utt.sents.append(sent)

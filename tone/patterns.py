@@ -62,6 +62,9 @@ class Node:
     # positions without entering the matcher.
     first: First = None
     zero: bool = False  # never consumes a token (anchors, lookaheads)
+    # Where in a sentence a match can start, when a cheap lookup knows (a lexicon hit's first
+    # token): the search then tries those positions only. None = any position `first` allows.
+    starts: Callable[[Sentence], list[int]] | None = None
 
 
 @dataclass
@@ -122,6 +125,18 @@ def _iter_matches(
 ) -> Iterator[tuple[int, int]]:
     toks = sent.toks
     n = len(toks) if hi is None else hi
+    if node.starts is not None and not allow_empty:
+        # the same leftmost, non-overlapping matches, trying only where one can start
+        i_min = lo
+        for i in node.starts(sent):
+            if i < i_min or i >= n:
+                continue
+            for j in node.match(sent, i):
+                if j > i and (hi is None or j <= hi):
+                    yield i, j
+                    i_min = j
+                    break
+        return
     first = None if allow_empty else node.first
     i = lo
     while i < n or (allow_empty and i == n):
@@ -194,6 +209,15 @@ def _lexicon_pred(name: str) -> Matcher:
                 yield b
 
     return m
+
+
+def _lexicon_starts(name: str) -> Callable[[Sentence], list[int]]:
+    from . import lexicon
+
+    def starts(sent: Sentence) -> list[int]:
+        return [a for a, _ in lexicon.token_spans(sent, name)]
+
+    return starts
 
 
 PREDICATES: dict[str, tuple[Matcher, int]] = {
@@ -555,7 +579,8 @@ def _seq(items: list[Node]) -> Node:
     else:
         lead = []  # the whole sequence can match empty: no start filter
     first = _union_first(lead) if lead else None
-    return Node(chain(0), keys, sum(n.min_len for n in items), first, all(n.zero for n in items))
+    starts = lead[0].starts if len(lead) == 1 else None
+    return Node(chain(0), keys, sum(n.min_len for n in items), first, all(n.zero for n in items), starts)
 
 
 def _alt(branches: list[Node]) -> Node:
@@ -569,7 +594,14 @@ def _alt(branches: list[Node]) -> Node:
         keys = (frozenset().union(*(min(b.keys, key=_key_cost) for b in branches)),)
     min_len = min(b.min_len for b in branches)
     first = _union_first(branches) if min_len > 0 else None
-    return Node(m, keys, min_len, first, all(b.zero for b in branches))
+    starts = None
+    if min_len > 0 and all(b.starts is not None for b in branches):
+        branch_starts = [b.starts for b in branches]
+
+        def starts(sent: Sentence) -> list[int]:
+            return sorted({i for find in branch_starts for i in find(sent)})
+
+    return Node(m, keys, min_len, first, all(b.zero for b in branches), starts)
 
 
 def _key_cost(clause: frozenset[str]) -> tuple[bool, int]:
@@ -665,7 +697,7 @@ def _predicate(spec: str, depth: int) -> Node:
             )
         key = "lex:" + lex_name
         PREDICATE_PRESENT.setdefault(key, _present_lex(lex_name))
-        return Node(_lexicon_pred(lex_name), (frozenset({"p:" + key}),), 1, None)
+        return Node(_lexicon_pred(lex_name), (frozenset({"p:" + key}),), 1, None, starts=_lexicon_starts(lex_name))
     if name in PREDICATES:
         fn, min_len = PREDICATES[name]
         first = PREDICATE_FIRST.get(name)
