@@ -158,3 +158,41 @@ def test_corpus_splits_are_by_writer_and_labelled_for_their_speaker():
     assert not writers["train"] & writers["test"] and not writers["validation"] & writers["test"]
     for e in train + validation + test:
         assert e.labels <= categories_for(e.speaker) and isinstance(e, Example)
+
+
+def test_a_batch_judges_each_line_as_it_would_alone_whatever_order_its_contexts_come_in(analyzer):
+    # more lines than one judging chunk; contexts that are other rows' texts, later rows' texts,
+    # and texts no row has (those rows wait for the end of the stream)
+    items = []
+    for i in range(150):
+        context = ["환불 언제 돼요?", "이거 무슨 뜻이에요?", None, f"문의 {i}번인데요"][i % 4]
+        text = ["잘 모르겠는데요", "그것도 모르세요?", "네 확인해 드릴게요", "규정이에요"][i % 4]
+        items.append((f"{text} {i % 7}", "agent", context))
+    items.append(("환불 언제 돼요?", "customer", None))
+    assert analyzer.analyze_many(items) == [analyzer.analyze(*item) for item in items]
+
+
+def test_a_batch_leaves_the_garbage_collector_as_it_found_it(analyzer):
+    import gc
+
+    assert gc.isenabled()
+    analyzer.analyze_many([("네 알겠습니다", "agent")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        analyzer.analyze_many([("네 알겠습니다", "agent")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_featurize_gives_the_features_analysis_scores(analyzer):
+    from tone.features import line_features
+    from tone.morph import analyse
+
+    items = [("그걸 왜 이제 말씀하세요", "agent", "환불해 주세요"), ("네 감사합니다", "customer", None)]
+    got = analyzer.featurize(items)
+    for (text, speaker, context), feats in zip(items, got, strict=True):
+        utt = analyse(text)
+        hits = [(h.category, h.rule) for h in analyzer.rule_hits(utt, speaker)]
+        assert feats == line_features(utt, speaker, hits, analyse(context) if context else None)
