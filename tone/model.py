@@ -18,8 +18,8 @@ import json
 import math
 import zlib
 from collections.abc import Sequence
-from itertools import chain, repeat
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
