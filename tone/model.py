@@ -19,7 +19,7 @@ import math
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +40,9 @@ CATEGORY_SPEAKERS: dict[str, frozenset[str]] = {
 }
 SHIPPED_MODEL_PATH = Path(__file__).with_name("tone_model.npz")
 
-_index_cache: dict[str, int] = {}
-_INDEX_CACHE_MAX = 1_000_000
-
-
 def feature_index(feature: str) -> int:
     """Where a feature string lands in the hashed space (CRC-32: stable across processes)."""
-    index = _index_cache.get(feature)
-    if index is None:
-        index = zlib.crc32(feature.encode()) % N_FEATURES
-        if len(_index_cache) < _INDEX_CACHE_MAX:
-            _index_cache[feature] = index
-    return index
+    return zlib.crc32(feature.encode()) % N_FEATURES
 
 
 def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -59,14 +50,13 @@ def hash_rows(feature_lists: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.nd
     so long lines do not outvote short ones. Plain numpy: the worker needs no scikit-learn.
 
     All rows at once: every feature string becomes (row, column) as one integer, and one sort
-    counts them (a line's repeated n-grams and two features hashing to one column add up)."""
-    cache = _index_cache
+    counts them (a line's repeated n-grams and two features hashing to one column add up). The
+    CRC-32s are computed afresh each time, all in C: faster than looking them up in a cache of
+    every feature ever seen, which grows past the processor's caches."""
     lengths = np.fromiter((len(feats) for feats in feature_lists), dtype=np.int64, count=len(feature_lists))
-    flat = list(chain.from_iterable(feature_lists))
-    columns = np.array(list(map(cache.get, flat, repeat(-1, len(flat)))), dtype=np.int64)
-    missing = np.flatnonzero(columns < 0)
-    for k in missing.tolist():
-        columns[k] = feature_index(flat[k])
+    flat = chain.from_iterable(feature_lists)
+    columns = np.fromiter(map(zlib.crc32, map(str.encode, flat)), dtype=np.int64, count=int(lengths.sum()))
+    columns %= N_FEATURES
     keys = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths) * N_FEATURES + columns
     cells, counts = np.unique(keys, return_counts=True)
     rows = cells // N_FEATURES

@@ -126,6 +126,11 @@ class Utterance:
 # (Kiwi form, Kiwi tag) → (normalised form, normalised tag): a call's vocabulary is small.
 _NORMALIZED: dict[tuple[str, str], tuple[str, str]] = {}
 _NORMALIZED_MAX = 200_000
+# The same by Kiwi's morpheme id, which costs no string to read. Ids below this one stand for a
+# whole class of tokens (an unknown noun, a number, punctuation, a URL, …) with many forms each,
+# so those are looked up by form; every id from here on is one dictionary morpheme.
+_FIRST_MORPHEME_ID = 64
+_BY_ID: dict[int, tuple[str, str]] = {}
 
 
 def _normalized(form: str, tag: str) -> tuple[str, str]:
@@ -140,6 +145,7 @@ def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance
     utt = Utterance(text=text)
     utt_ref = weakref.ref(utt)
     known = _NORMALIZED
+    by_id = _BY_ID
     for raw in kiwi_sents:
         toks: list[Tok] = []
         for t in raw:
@@ -148,9 +154,14 @@ def build_utterance(text: str, kiwi_sents: Iterable[Sequence[Any]]) -> Utterance
             if t.sub_sent_position:
                 _extend_quote(utt.quoted, start, end)
                 continue
-            key = (t.form, t.tag)
-            form, tag = known.get(key) or _normalized(*key)
-            toks.append(Tok(form, tag, start, end))
+            morpheme = t.id
+            pair = by_id.get(morpheme)
+            if pair is None:
+                key = (t.form, t.tag)
+                pair = known.get(key) or _normalized(*key)
+                if morpheme >= _FIRST_MORPHEME_ID and len(by_id) < _NORMALIZED_MAX:
+                    by_id[morpheme] = pair
+            toks.append(Tok(pair[0], pair[1], start, end))
         if not toks:
             continue
         sent = Sentence(toks=toks, index=len(utt.sents), utt_ref=utt_ref)
