@@ -40,6 +40,7 @@ CATEGORY_SPEAKERS: dict[str, frozenset[str]] = {
 }
 SHIPPED_MODEL_PATH = Path(__file__).with_name("tone_model.npz")
 
+
 def feature_index(feature: str) -> int:
     """Where a feature string lands in the hashed space (CRC-32: stable across processes)."""
     return zlib.crc32(feature.encode()) % N_FEATURES
