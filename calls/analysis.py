@@ -141,17 +141,17 @@ def call_notify(call_id: int) -> int:
     )
     if not evidence:
         return 0  # low-severity abuse stays on the call page and in the abuse panel; no alert
-    message = _(
-        "Customer abuse toward %(agent)s on call #%(call)s: “%(excerpt)s”. Check on the agent and "
-        "follow the abusive-customer procedure."
-    ) % {"agent": call.agent, "call": call.pk, "excerpt": evidence[0].excerpt}
-    moments = "\n".join(f"[{_clock(f.segment.start)}] “{f.segment.text[:200]}”" for f in evidence)
-    message = f"{message}\n{_('Evidence')}:\n{moments}"
+    params = {
+        "agent": str(call.agent),
+        "call": call.pk,
+        "excerpt": evidence[0].excerpt,
+        "moments": [{"at": f.segment.start, "text": f.segment.text[:200]} for f in evidence],
+    }
+    link = reverse("calls:detail", args=[call.pk]) + f"#flag-{evidence[0].pk}"
     told = 0
     for supervisor in call.team.supervisors.filter(is_active=True):
-        link = reverse("calls:detail", args=[call.pk]) + f"#flag-{evidence[0].pk}"
         note = notification_create(
-            recipient=supervisor, kind=Notification.Kind.ABUSE, call=call, message=message, link=link
+            recipient=supervisor, kind=Notification.Kind.ABUSE, call=call, params=params, link=link
         )
         if note is None:
             continue  # told already: a re-run must not tell twice
@@ -160,7 +160,7 @@ def call_notify(call_id: int) -> int:
             try:
                 send_mail(
                     _("MOT Coach: customer abuse on call #%(call)s") % {"call": call.pk},
-                    message,
+                    note.text,
                     settings.DEFAULT_FROM_EMAIL,
                     [supervisor.email],
                 )
@@ -173,11 +173,6 @@ def alert_severities() -> list[str]:
     order = [Severity.LOW, Severity.MEDIUM, Severity.HIGH]
     floor = settings.ABUSE_ALERT_MIN_SEVERITY
     return [s.value for s in order[order.index(floor) if floor in order else 1 :]]
-
-
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    return f"{whole // 60:02d}:{whole % 60:02d}"
 
 
 REANALYSE_CHUNK = 200

@@ -639,9 +639,12 @@ class CallAnalysis(models.Model):
 class Notification(models.Model):
     """An in-app message to one person: the bell on every page lists the unread ones.
 
-    Written only through calls.notifications.notification_create. `link` is the path of the
-    moment it is about (a call page with the flag's anchor, an evaluation, a dispute). An abuse
-    alert is sent at most once per call and recipient; other kinds may repeat.
+    Written only through calls.notifications.notification_create. `params` is what happened
+    (names, call number, quoted words …); the text is made from kind + params in the reader's
+    language when shown (`text`). `message` is that text in the site's language as written: what
+    rows from before `params` (null) show, and the fallback. `link` is the path of the moment it
+    is about (a call page with the flag's anchor, an evaluation, a dispute). An abuse alert is
+    sent at most once per call and recipient; other kinds may repeat.
     """
 
     class Kind(models.TextChoices):
@@ -656,6 +659,7 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="notifications", null=True)
     message = models.TextField()
+    params = models.JSONField(null=True, blank=True)
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -673,6 +677,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message[:60]
+
+    @property
+    def text(self) -> str:
+        """The notification in the active language (the reader's), or as stored for an old row."""
+        from .notifications import notification_text
+
+        return notification_text(self)
 
 
 class OutboxMessage(models.Model):

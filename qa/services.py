@@ -224,11 +224,11 @@ def auto_answers(call: Call, criteria: list[Criterion]) -> dict[int, str]:
     return answers
 
 
-def _notify_agent_of(evaluation: Evaluation, message: str) -> None:
+def _notify_agent_of(evaluation: Evaluation, params: dict) -> None:
     notification_create(
         recipient=evaluation.agent,
         kind=Notification.Kind.EVALUATION,
-        message=message,
+        params=params,
         call=evaluation.call,
         link=reverse("qa:evaluation", args=[evaluation.pk]),
     )
@@ -346,15 +346,11 @@ def evaluation_submit(*, actor: User, evaluation: Evaluation) -> Evaluation:
             QueueItem.objects.filter(call=evaluation.call, done_at__isnull=True).filter(
                 Q(evaluator=actor) | Q(evaluator__isnull=True)
             ).update(done_at=now, evaluation=evaluation)
-            score = "—" if evaluation.score is None else f"{evaluation.score:g}"
             if revision:
-                message = _("Your evaluation was revised after your dispute: score %(score)s.") % {"score": score}
+                params = {"event": "revised", "score": evaluation.score}
             else:
-                message = _("New evaluation of your call by %(evaluator)s: score %(score)s.") % {
-                    "evaluator": actor,
-                    "score": score,
-                }
-            _notify_agent_of(evaluation, message)
+                params = {"event": "submitted", "evaluator": str(actor), "score": evaluation.score}
+            _notify_agent_of(evaluation, params)
     return evaluation
 
 
@@ -486,8 +482,7 @@ def calibration_create(
                 notification_create(
                     recipient=person,
                     kind=Notification.Kind.EVALUATION,
-                    message=_("%(actor)s asked you to score call #%(id)s for a calibration.")
-                    % {"actor": actor, "id": call.pk},
+                    params={"event": "calibration", "actor": str(actor), "call": call.pk},
                     call=call,
                     link=reverse("qa:calibration", args=[calibration.pk]),
                 )
@@ -555,13 +550,17 @@ def dispute_create(
             dispute = Dispute.objects.create(
                 raised_by=actor, call=call, team_id=call.team_id, evaluation=evaluation, flag=flag, reason=reason[:5000]
             )
-            what = _("an evaluation") if evaluation is not None else _("a flag")
+            params = {
+                "agent": str(actor),
+                "target": "evaluation" if evaluation is not None else "flag",
+                "call": call.pk,
+                "reason": reason[:120],
+            }
             for person in dispute_reviewers(dispute):
                 notification_create(
                     recipient=person,
                     kind=Notification.Kind.DISPUTE,
-                    message=_("%(agent)s disputes %(what)s on call #%(id)s: %(reason)s")
-                    % {"agent": actor, "what": what, "id": call.pk, "reason": reason[:120]},
+                    params=params,
                     call=call,
                     link=_dispute_link(dispute),
                 )
@@ -594,8 +593,7 @@ def dispute_reply(*, actor: User, dispute: Dispute, text: str) -> DisputeMessage
             notification_create(
                 recipient=person,
                 kind=Notification.Kind.DISPUTE_REPLY,
-                message=_("%(author)s replied on the dispute about call #%(id)s: %(text)s")
-                % {"author": actor, "id": dispute.call_id, "text": text[:120]},
+                params={"event": "reply", "author": str(actor), "call": dispute.call_id, "text": text[:120]},
                 call=dispute.call,
                 link=_dispute_link(dispute),
             )
@@ -631,8 +629,7 @@ def dispute_decide(*, actor: User, dispute: Dispute, outcome: str, note: str) ->
                     notification_create(
                         recipient=evaluator,
                         kind=Notification.Kind.DISPUTE_REPLY,
-                        message=_("A dispute of your evaluation of call #%(id)s was overturned: please revise it.")
-                        % {"id": dispute.call_id},
+                        params={"event": "revise", "call": dispute.call_id},
                         call=dispute.call,
                         link=reverse("qa:evaluation", args=[dispute.evaluation_id]),
                     )
@@ -642,8 +639,7 @@ def dispute_decide(*, actor: User, dispute: Dispute, outcome: str, note: str) ->
         notification_create(
             recipient=dispute.raised_by,
             kind=Notification.Kind.DISPUTE_REPLY,
-            message=_("Your dispute about call #%(id)s was decided: %(outcome)s. %(note)s")
-            % {"id": dispute.call_id, "outcome": dispute.get_status_display(), "note": note[:120]},
+            params={"event": "decided", "call": dispute.call_id, "outcome": outcome, "note": note[:120]},
             call=dispute.call,
             link=_dispute_link(dispute),
         )

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from calls.analysis import call_analyse
 from calls.models import Notification
+from calls.notifications import notification_create
 from coaching.models import Assignment, CoachingSession, Module
 from dashboards.models import MomentComment
 from dashboards.services import call_index
@@ -71,8 +72,20 @@ def _seed(world) -> dict[str, list[int]]:
     comment = MomentComment.objects.create(
         call=world.call_a, segment=segment, author=world.supervisor_a, text="여기 다시 들어 보세요"
     )
-    note_a = Notification.objects.create(recipient=world.agent_a, kind="evaluation", message="평가", call=world.call_a)
-    note_s = Notification.objects.create(recipient=world.supervisor_a, kind="abuse", message="폭언", call=world.call_a)
+    note_a = notification_create(
+        recipient=world.agent_a,
+        kind="evaluation",
+        params={"event": "submitted", "evaluator": str(world.supervisor_a), "score": 90.0},
+        call=world.call_a,
+    )
+    note_s = notification_create(
+        recipient=world.supervisor_a,
+        kind="dispute",
+        params={"agent": str(world.agent_a), "target": "flag", "call": world.call_a.pk, "reason": "인용"},
+        call=world.call_a,
+    )
+    # a row from before notifications had params: shown as stored
+    old_s = Notification.objects.create(recipient=world.supervisor_a, kind="abuse", message="폭언", call=world.call_a)
     from calls.models import Flag, Rule, ToneModelVersion
 
     return {
@@ -82,7 +95,7 @@ def _seed(world) -> dict[str, list[int]]:
         "flags": list(Flag.objects.values_list("pk", flat=True)[:4]),
         "rules": list(Rule.objects.values_list("pk", flat=True)[:2]),
         "tone-models": list(ToneModelVersion.objects.values_list("pk", flat=True)[:1]),
-        "notifications": [note_a.pk, note_s.pk],
+        "notifications": [note_a.pk, note_s.pk, old_s.pk],
         "teams": [world.team_a.pk, world.team_b.pk],
         "users": [world.agent_a.pk, world.agent_b.pk],
         "coaching/modules": [module.pk],

@@ -175,6 +175,9 @@ class CallAnalysisViewSet(mixins.RetrieveModelMixin, mixins.ListModelMixin, view
 
 class NotificationSerializer(serializers.ModelSerializer):
     read_at = PlausibleDateTimeField(required=False, allow_null=True)
+    message = serializers.CharField(
+        source="text", read_only=True, help_text="The notification, worded in the request's language."
+    )
 
     class Meta:
         model = Notification

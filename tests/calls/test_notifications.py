@@ -11,8 +11,13 @@ from calls.notifications import notification_create, notifications_for
 LIST = reverse("calls:notifications")
 
 
-def _note(user, message="알림", kind=Notification.Kind.REVIEW, link="", call=None):
-    return notification_create(recipient=user, kind=kind, message=message, link=link, call=call)
+def _note(user, word="알림", kind=Notification.Kind.REVIEW, link="", call=None):
+    """A notification whose text carries `word` (as the reviewer's name, or the quoted words)."""
+    params = {
+        Notification.Kind.REVIEW: {"reviewer": word, "call": 1, "status": "confirmed"},
+        Notification.Kind.ABUSE: {"agent": "김상담", "call": 1, "excerpt": word, "moments": []},
+    }[kind]
+    return notification_create(recipient=user, kind=kind, params=params, link=link, call=call)
 
 
 def _notification_queries(queries) -> list[str]:
