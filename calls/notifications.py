@@ -16,7 +16,10 @@ Params by kind (what `notification_create` callers pass):
 - evaluation, event "submitted": evaluator, score (number or null); "revised": score;
   "calibration": actor, call
 - assignment: module, due (a date), actor (null: assigned automatically)
-- review: reviewer, call, status (a calls ReviewStatus value)
+  (coaching.services.assignments_create: one per agent assigned, linked to the assignment)
+- review: reviewer, call, status (a calls ReviewStatus value), count (optional: how many moments of
+  the call one verdict covered, when more than one) (calls.review: one per agent and call a verdict
+  changed, linked to the first moment on the call page)
 
 Names are stored as they read when the notification was written; dates and datetimes may be
 passed as such and are stored as ISO strings, shown in the project's formats (Seoul time).
@@ -180,11 +183,14 @@ def _assignment(p: Params) -> str:
 
 
 def _review(p: Params) -> str:
-    return _("%(reviewer)s reviewed a moment of your call #%(call)s: %(status)s.") % {
-        "reviewer": p["reviewer"],
-        "call": p["call"],
-        "status": ReviewStatus(p["status"]).label,
-    }
+    values = {"reviewer": p["reviewer"], "call": p["call"], "status": ReviewStatus(p["status"]).label}
+    count = int(p.get("count") or 1)
+    if count > 1:
+        return _("%(reviewer)s reviewed %(count)s moments of your call #%(call)s: %(status)s.") % {
+            **values,
+            "count": count,
+        }
+    return _("%(reviewer)s reviewed a moment of your call #%(call)s: %(status)s.") % values
 
 
 _RENDERERS: dict[str, Callable[[Params], str]] = {

@@ -8,13 +8,27 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.scoping import team_ids_visible_to
 
-from .models import CHECKLIST_MISSING, Call, CallAnalysis, ChecklistItem, Flag, ReviewStatus, Rule, Segment
+from .models import (
+    CHECKLIST_MISSING,
+    Call,
+    CallAnalysis,
+    Category,
+    ChecklistItem,
+    Flag,
+    Notification,
+    ReviewStatus,
+    Rule,
+    Segment,
+    Speaker,
+)
+from .notifications import notification_create
 from .selectors import scope_to_user
 
 REVIEW_STATUSES = {ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.UNREVIEWED}
@@ -87,16 +101,73 @@ def _verdict_apply(flag: Flag, *, actor: User, status: str, reason: str, at) -> 
 
 VERDICT_FIELDS = ["review_status", "review_reason", "reviewed_by", "reviewed_at"]
 
+# The verdicts the agent hears of. The review notification names the verdict ("… reviewed a moment
+# of your call #12: Dismissed."), so a dismissal is news too: the moment no longer counts against
+# them. Putting a flag back to "not reviewed" is a reviewer's correction and tells nobody.
+NOTIFIED_VERDICTS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED)
 
-def flag_review(*, actor: User, flag: Flag, status: str, reason: str = "") -> Flag:
-    """Record a reviewer's verdict on a flag. A dismissal needs a reason (it teaches the rulebook)."""
+
+def _is_agents_own_words(flag: Flag) -> bool:
+    """A flag that counts against the agent whatever its verdict (calls.selectors.AGENT_FLAGS but
+    for the review status): the agent said it. The customer's words (abuse, their profanity) and
+    a mono call's unattributed lines are nobody's to be told about."""
+    return flag.speaker == Speaker.AGENT and flag.category != Category.ABUSE
+
+
+def _verdict_notify(*, actor: User, flags: list[Flag], status: str) -> int:
+    """Tell each call's agent of a verdict that changed `flags` (one review action): one
+    notification per call, linked to its first reviewed moment on the call page. Written in the
+    caller's transaction, so a verdict that rolls back tells nobody. Returns how many were told."""
+    if status not in NOTIFIED_VERDICTS:
+        return 0
+    by_call: dict[int, list[Flag]] = {}
+    for flag in flags:
+        if _is_agents_own_words(flag):
+            by_call.setdefault(flag.call_id, []).append(flag)
+    if not by_call:
+        return 0
+    calls = Call.objects.select_related("agent").in_bulk(list(by_call))
+    told = 0
+    for call_id, moments in by_call.items():
+        call = calls.get(call_id)
+        if call is None:
+            continue
+        agent = call.agent
+        if agent.pk == actor.pk or not agent.is_active:
+            continue  # nobody is told of their own verdict; a departed agent reads nothing
+        if not agent.is_agent and not scope_to_user(Call.objects.filter(pk=call.pk), agent).exists():
+            continue  # no longer an agent, and no longer sees this call: the link would be a 404
+        first = min(moments, key=lambda f: (f.segment.start, f.start, f.pk)) if len(moments) > 1 else moments[0]
+        params = {"reviewer": str(actor), "call": call.pk, "status": str(status)}
+        if len(moments) > 1:
+            params["count"] = len(moments)
+        notification_create(
+            recipient=agent,
+            kind=Notification.Kind.REVIEW,
+            params=params,
+            call=call,
+            link=reverse("calls:detail", args=[call.pk]) + f"#flag-{first.pk}",
+        )
+        told += 1
+    return told
+
+
+def flag_review(*, actor: User, flag: Flag, status: str, reason: str = "", notify: bool = True) -> Flag:
+    """Record a reviewer's verdict on a flag. A dismissal needs a reason (it teaches the rulebook).
+
+    A new verdict (confirmed or dismissed, not the one the flag already had) on the agent's own
+    words tells the call's agent, unless `notify` is False (a dispute's decision, which tells the
+    agent itself)."""
     if not can_review_call(actor, flag.call):
         raise PermissionDenied(_("You may not review this call."))
     reason = _verdict_check(status, reason)
     with transaction.atomic():
         flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        changed = flag.review_status != status
         _verdict_apply(flag, actor=actor, status=status, reason=reason, at=timezone.now())
         flag.save(update_fields=VERDICT_FIELDS)
+        if notify and changed:
+            _verdict_notify(actor=actor, flags=[flag], status=status)
     return flag
 
 
@@ -115,7 +186,7 @@ def flags_review_bulk(*, actor: User, flag_ids: list[int], status: str, reason: 
     The same rules and fields as flag_review: every flag is checked against the actor's teams
     (a flag of a team they do not review is skipped, never changed), and each reviewed flag
     records the reviewer and the time. One transaction; the flags are locked as flag_review
-    locks one.
+    locks one. Each agent whose flags got a new verdict hears of it once per call, not per flag.
     """
     reason = _verdict_check(status, reason)
     ids = list(dict.fromkeys(int(i) for i in flag_ids))
@@ -126,11 +197,13 @@ def flags_review_bulk(*, actor: User, flag_ids: list[int], status: str, reason: 
     team_ids = team_ids_visible_to(actor)  # once for the batch: can_review_call per flag, in memory
     now = timezone.now()
     with transaction.atomic():
-        flags = list(Flag.objects.select_for_update(of=("self",)).select_related("call").filter(pk__in=ids))
+        flags = list(Flag.objects.select_for_update(of=("self",)).select_related("call", "segment").filter(pk__in=ids))
         allowed = [f for f in flags if team_ids is None or f.call.team_id in team_ids]
+        changed = [f for f in allowed if f.review_status != status]
         for flag in allowed:
             _verdict_apply(flag, actor=actor, status=status, reason=reason, at=now)
         Flag.objects.bulk_update(allowed, VERDICT_FIELDS)
+        _verdict_notify(actor=actor, flags=changed, status=status)
     reviewed = {f.pk for f in allowed}
     return BulkReview(reviewed=[i for i in ids if i in reviewed], skipped=[i for i in ids if i not in reviewed])
 

@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, Team, User
-from calls.models import Call, Flag, Speaker
+from calls.models import Call, Flag, Notification, Speaker
+from calls.notifications import notification_create
 from calls.selectors import AGENT_FLAGS, counts_against_agent
 from tone import morph
 from tone.speech_level import banmal_positions, polite_positions
@@ -141,8 +142,26 @@ def assignments_create(
             module=module, agent=agent, assigned_by=actor, due_date=due_date, note=note
         )
         assignment.flags.set([f for f in flags if f.agent_id == agent.pk])
+        _assignment_notify(assignment)
         created.append(assignment)
     return created
+
+
+def _assignment_notify(assignment: Assignment) -> None:
+    """Tell the agent of a new assignment, in the transaction that creates it (a rolled-back
+    assignment tells nobody), linked to its page, where they practise (theirs to open: agents see
+    their own assignments). Only creation tells: changing the due date or note does not."""
+    actor = assignment.assigned_by
+    notification_create(
+        recipient=assignment.agent,
+        kind=Notification.Kind.ASSIGNMENT,
+        params={
+            "module": assignment.module.title,
+            "due": assignment.due_date,  # a calendar date, as chosen in Seoul time
+            "actor": str(actor) if actor is not None else None,
+        },
+        link=assignment.get_absolute_url(),
+    )
 
 
 def assignment_update(*, actor: User, assignment: Assignment, changes: dict[str, Any]) -> Assignment:

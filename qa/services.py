@@ -621,6 +621,7 @@ def dispute_decide(*, actor: User, dispute: Dispute, outcome: str, note: str) ->
                     flag=dispute.flag,
                     status=ReviewStatus.DISMISSED,
                     reason=_("Dispute overturned: %(note)s") % {"note": note},
+                    notify=False,  # the agent hears of the decision below, once
                 )
             else:
                 Evaluation.objects.filter(pk=dispute.evaluation_id).update(revision_open=True)

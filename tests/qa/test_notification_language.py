@@ -1,8 +1,7 @@
 """Notifications read in the reader's language, whatever language their writer was working in.
 
-Each kind is written through its real call site (or notification_create where nothing writes it
-yet) while one language is active, then read on /notifications/ and /api/notifications/ by a
-request in Korean and one in English.
+Each kind is written through its real call site while one language is active, then read on
+/notifications/ and /api/notifications/ by a request in Korean and one in English.
 """
 
 import html
@@ -19,6 +18,9 @@ from django.utils import translation
 from calls.analysis import call_analyse, call_notify
 from calls.models import Notification
 from calls.notifications import notification_create, notification_text
+from calls.review import flag_review, flags_review_bulk
+from coaching.models import Module
+from coaching.services import assignments_create
 from qa import services
 from tests.factories import RUDE_CALL, transcript_for
 from tests.qa.conftest import analyse, answer_all
@@ -101,19 +103,30 @@ def calibration(world, scorecard):
     return _latest(world.trainer_a, Kind.EVALUATION)
 
 
+def _assign(world, actor):
+    module, _created = Module.objects.get_or_create(title="공감 표현")
+    assignments_create(actor=actor, module=module, agents=[world.agent_a], due_date=date(2026, 3, 5))
+    return _latest(world.agent_a, Kind.ASSIGNMENT)
+
+
 def assignment(world, scorecard):
-    params = {"module": "공감 표현", "due": date(2026, 3, 5), "actor": str(world.trainer_a)}
-    return notification_create(recipient=world.agent_a, kind=Kind.ASSIGNMENT, params=params)
+    return _assign(world, world.trainer_a)
 
 
 def assignment_automatic(world, scorecard):
-    params = {"module": "공감 표현", "due": date(2026, 3, 5), "actor": None}
-    return notification_create(recipient=world.agent_a, kind=Kind.ASSIGNMENT, params=params)
+    return _assign(world, None)
 
 
 def review(world, scorecard):
-    params = {"reviewer": str(world.supervisor_a), "call": world.call_a.pk, "status": "dismissed"}
-    return notification_create(recipient=world.agent_a, kind=Kind.REVIEW, params=params, call=world.call_a)
+    (flag,) = analyse(world.call_a, checklist={}, flags=[("agent", "sarcasm", "medium")])
+    flag_review(actor=world.supervisor_a, flag=flag, status="dismissed", reason="진심으로 한 말입니다.")
+    return _latest(world.agent_a, Kind.REVIEW)
+
+
+def review_bulk(world, scorecard):
+    flags = analyse(world.call_a, checklist={}, flags=[("agent", "sarcasm", "medium"), ("agent", "blame", "high")])
+    flags_review_bulk(actor=world.supervisor_a, flag_ids=[f.pk for f in flags], status="confirmed")
+    return _latest(world.agent_a, Kind.REVIEW)
 
 
 # (how it is written, words of the English text, words of the Korean text): neither's are in the
@@ -142,6 +155,11 @@ CASES = {
         ["코칭 모듈 “공감 표현”이(가) 배정되었습니다. 마감일: 2026-03-05."],
     ),
     "review": (review, ["reviewed a moment of your call #", ": Dismissed."], ["순간을 검토했습니다: 기각됨."]),
+    "review_bulk": (
+        review_bulk,
+        ["reviewed 2 moments of your call #", ": Confirmed."],
+        ["순간 2개를 검토했습니다: 확인됨."],
+    ),
 }
 
 
