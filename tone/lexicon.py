@@ -87,7 +87,60 @@ _WEDGE = re.compile(r"(?<=[가-힣ㄱ-ㅎㅏ-ㅣ])[0-9.,_*~\-+=^'\"`·ㆍ:;/\\|!
 
 @cache
 def _compiled(name: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in LEXICONS[name]))
+    union = "|".join(f"(?:{p})" for p in LEXICONS[name])
+    # Python's re tries every alternative at every position; a lookahead for the characters a
+    # hit can start with rejects almost every position at once (same hits, several times faster).
+    starts = first_chars(union)
+    if starts:
+        union = f"(?=[{''.join(re.escape(c) for c in sorted(starts))}])(?:{union})"
+    return re.compile(union)
+
+
+def first_chars(pattern: str) -> set[str] | None:
+    """The characters a match of `pattern` can start with, or None when that is not a small set
+    (a match could start anywhere, or be empty). Read off the regex's own parse tree; lookarounds
+    and anchors consume nothing, so they are stepped over."""
+    from re import _constants as c
+    from re import _parser
+
+    def first(items) -> tuple[set[str] | None, bool]:  # (start characters, can match empty)
+        out: set[str] = set()
+        for op, av in items:
+            if op is c.LITERAL:
+                return out | {chr(av)}, False
+            if op is c.IN:
+                for sub_op, sub_av in av:
+                    if sub_op is c.LITERAL:
+                        out.add(chr(sub_av))
+                    elif sub_op is c.RANGE and sub_av[1] - sub_av[0] < 20_000:
+                        out.update(chr(k) for k in range(sub_av[0], sub_av[1] + 1))
+                    else:
+                        return None, False
+                return out, False
+            if op in (c.ASSERT, c.ASSERT_NOT, c.AT):
+                continue
+            if op is c.SUBPATTERN or op is c.BRANCH or op in (c.MAX_REPEAT, c.MIN_REPEAT):
+                if op is c.SUBPATTERN:
+                    parts, required = [av[-1]], True
+                elif op is c.BRANCH:
+                    parts, required = av[1], True
+                else:
+                    parts, required = [av[2]], av[0] > 0
+                empty = False
+                for part in parts:
+                    chars, part_empty = first(part)
+                    if chars is None:
+                        return None, False
+                    out |= chars
+                    empty |= part_empty
+                if required and not empty:
+                    return out, False
+                continue
+            return None, False
+        return out, True
+
+    chars, empty = first(_parser.parse(pattern))
+    return None if chars is None or empty else chars
 
 
 def normalize_with_map(text: str) -> tuple[str, list[int]]:

@@ -316,3 +316,29 @@ def test_analyze_many_matches_analyze(analyzer):
 def test_unknown_speaker_value_is_rejected(analyzer):
     with pytest.raises(ValueError):
         analyzer.analyze("안녕하세요", "robot")
+
+
+def test_the_lexicons_first_character_filter_finds_exactly_what_the_plain_union_finds():
+    import json
+    import re
+    from pathlib import Path
+
+    from tone import lexicon
+
+    assert lexicon.first_chars(r"(?<![가-힣])(?:씨|시)발|ㅅㅂ") == {"씨", "시", "ㅅ"}
+    assert lexicon.first_chars(r"a?b") == {"a", "b"}
+    assert lexicon.first_chars(r"x*") is None  # can match empty: no filter
+    assert lexicon.first_chars(r".bc") is None  # any character
+    lines = [
+        json.loads(row)["text"]
+        for path in sorted(Path(lexicon.__file__).with_name("corpus").glob("w*.jsonl"))
+        for row in path.read_text(encoding="utf-8").splitlines()
+    ]
+    lines += ["시1발 진짜", "아 씨 뭐야", "ㅗㅗ", "새끼손가락", "이 양반이", "개빡치네", "틀딱들"]
+    for name, patterns in lexicon.LEXICONS.items():
+        plain = re.compile("|".join(f"(?:{p})" for p in patterns))
+        fast = lexicon._compiled(name)
+        assert fast.pattern != plain.pattern
+        for line in lines:
+            text = lexicon.normalize_with_map(line)[0]
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)], (name, line)
