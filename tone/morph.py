@@ -188,6 +188,9 @@ def analyse(text: str, kiwi: Any = None) -> Utterance:
 def analyse_many(texts: Sequence[str], kiwi: Any = None) -> Iterable[Utterance]:
     """Batch tokenisation: Kiwi works through the list on its own worker threads."""
     kiwi = kiwi or get_kiwi()
+    if len(texts) == 1:  # one text: Kiwi's direct call, without handing it to its threads
+        yield analyse(texts[0], kiwi)
+        return
     # Kiwi rejects empty strings in a batch, so they are stood in by a space and emptied after.
     safe = [t if t.strip() else " " for t in texts]
     for text, res in zip(texts, kiwi.tokenize(safe, split_sents=True), strict=False):
