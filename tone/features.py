@@ -89,8 +89,8 @@ def line_features(
     feats: list[str] = [f"spk:{speaker}", "bias"]
     for sent in utt.sents:
         toks = _sent_tokens(sent)
-        feats.extend("m:" + t for t in toks)
-        feats.extend(f"b:{a}|{b}" for a, b in zip(toks, toks[1:], strict=False))
+        feats += ["m:" + t for t in toks]
+        feats += [f"b:{a}|{b}" for a, b in zip(toks, toks[1:], strict=False)]
         if toks:
             feats.append("b:^|" + toks[0])
             feats.append(f"b:{toks[-1]}|$")
@@ -100,11 +100,11 @@ def line_features(
     banmal, polite = _level(utt)
     feats.append("lv:" + ("mixed" if banmal and polite else "banmal" if banmal else "polite" if polite else "none"))
     words = utt.text.translate(_WORD_PUNCT).split()
-    feats.extend("w:" + w for w in words)
-    feats.extend(f"wb:{a}|{b}" for a, b in zip(words, words[1:], strict=False))
+    feats += ["w:" + w for w in words]
+    feats += [f"wb:{a}|{b}" for a, b in zip(words, words[1:], strict=False)]
     compact = utt.text.translate(CHAR_DROP)
     for n in CHAR_NGRAMS:
-        feats.extend("c:" + compact[i : i + n] for i in range(len(compact) - n + 1))
+        feats += ["c:" + compact[i : i + n] for i in range(len(compact) - n + 1)]
     for name in ("swear", "insult", "slur"):
         if lexicon.utterance_spans(utt, name):
             feats.append("lex:" + name)
@@ -116,7 +116,7 @@ def line_features(
     if context is not None and context.text.strip():
         feats.append("x:any")
         for sent in context.sents:
-            feats.extend("x:m:" + t for t in _sent_tokens(sent))
+            feats += ["x:m:" + t for t in _sent_tokens(sent)]
             if speech_level.is_question(sent):
                 feats.append("x:q")
         c_banmal, c_polite = _level(context)
