@@ -27,10 +27,15 @@ from .features import N_FEATURES
 from .model import MODEL_CATEGORIES, ToneModel, vectorize
 from .rules import RuleSpec
 
-MIN_PRECISION = 0.75
-# Per category, at most 1 in 100 clean call lines flagged on held-out scores. Out of fold that
-# adds up to about 2 % of clean agent lines; the final model, fitted on every writer, flags fewer.
-MAX_CLEAN_RATE = 0.01
+# A flag must be right at least 85 times in 100 on held-out scores (precision first).
+MIN_PRECISION = 0.85
+# Per category, at most 3 in 200 clean lines flagged on held-out scores. The clean lines include
+# the hardest ones on purpose: sincere twins of rude lines and everyday polite speech. Out of
+# fold, with every category at its cut-off, that adds up to about 1.4 % of clean call lines
+# flagged (the target is at most 2 %) and 6 % of everyday sentences, which sound like no call;
+# the final model, fitted on every writer, flags fewer. At 1 in 100, sarcasm's recall was held
+# to 0.70 by sincere compliments alone; at 2 in 100, everyday sentences went to 8 %.
+MAX_CLEAN_RATE = 0.015
 C_GRID = (32.0, 128.0)
 
 
