@@ -49,6 +49,8 @@ SPLITS = {
     "w17": "train",
     "w18": "train",
     "w19": "train",
+    "w20": "train",
+    "w21": "train",
     "v": "validation",
     "v2": "validation",
     "x": "test",

@@ -91,8 +91,10 @@ def test_hard_negatives_of_every_kind_get_no_flag(analyzer, text):
     assert categories(analyzer, text) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: sarcasm recall is about 0.72 on the test split (see README)")
 def test_a_polite_rhetorical_question_about_a_simple_thing_is_sarcasm(analyzer):
+    # The issue's own example. A training writer (w20) was briefed with the paraphrase "이런 걸 왜
+    # 굳이 전화로 물어보세요?", so this passing shows the style is learnt, not that it generalises:
+    # the test split's sarcasm recall (about 0.72) is the measure of that.
     assert "sarcasm" in categories(analyzer, "이렇게 간단한 걸 왜 전화로 물어보세요?")
 
 
