@@ -8,7 +8,6 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -219,7 +218,9 @@ class Analyzer:
             fired = [h for h in hits if h.category == category]
             for h in fired:
                 top = h.severity if _SEVERITY_RANK[h.severity] > _SEVERITY_RANK[severity] else severity
-                out.append(replace(h, severity=top, score=round(score, 3)))
+                out.append(
+                    FlagHit(h.category, top, h.start, h.end, h.rule, h.explanation, h.suggestion, round(score, 3))
+                )
             if not fired:
                 out.append(self._model_hit(utt, category, feats, score, severity))
         return dedupe(out, utt.text)
@@ -400,5 +401,7 @@ def dedupe(hits: list[FlagHit], text: str = "") -> list[FlagHit]:
         top = max(group, key=lambda h: _SEVERITY_RANK[h.severity])  # first of the most severe
         start = min(h.start for h in group)
         end = max(h.end for h in group)
-        kept.append(replace(top, start=start, end=end))
+        if (start, end) != (top.start, top.end):
+            top = FlagHit(top.category, top.severity, start, end, top.rule, top.explanation, top.suggestion, top.score)
+        kept.append(top)
     return sorted(kept, key=lambda h: (h.start, h.category))
