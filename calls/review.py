@@ -19,17 +19,15 @@ from .models import (
     CHECKLIST_MISSING,
     Call,
     CallAnalysis,
-    Category,
     ChecklistItem,
     Flag,
     Notification,
     ReviewStatus,
     Rule,
     Segment,
-    Speaker,
 )
 from .notifications import notification_create
-from .selectors import scope_to_user
+from .selectors import agent_said, scope_to_user
 
 REVIEW_STATUSES = {ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED, ReviewStatus.UNREVIEWED}
 
@@ -107,13 +105,6 @@ VERDICT_FIELDS = ["review_status", "review_reason", "reviewed_by", "reviewed_at"
 NOTIFIED_VERDICTS = (ReviewStatus.CONFIRMED, ReviewStatus.DISMISSED)
 
 
-def _is_agents_own_words(flag: Flag) -> bool:
-    """A flag that counts against the agent whatever its verdict (calls.selectors.AGENT_FLAGS but
-    for the review status): the agent said it. The customer's words (abuse, their profanity) and
-    a mono call's unattributed lines are nobody's to be told about."""
-    return flag.speaker == Speaker.AGENT and flag.category != Category.ABUSE
-
-
 def _verdict_notify(*, actor: User, flags: list[Flag], status: str) -> int:
     """Tell each call's agent of a verdict that changed `flags` (one review action): one
     notification per call, linked to its first reviewed moment on the call page. Written in the
@@ -122,7 +113,7 @@ def _verdict_notify(*, actor: User, flags: list[Flag], status: str) -> int:
         return 0
     by_call: dict[int, list[Flag]] = {}
     for flag in flags:
-        if _is_agents_own_words(flag):
+        if agent_said(flag):
             by_call.setdefault(flag.call_id, []).append(flag)
     if not by_call:
         return 0

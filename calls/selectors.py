@@ -19,13 +19,16 @@ from .models import Call, Campaign, Category, Flag, Recording, ReviewStatus, Seg
 AGENT_FLAGS = Q(speaker=Speaker.AGENT) & ~Q(category=Category.ABUSE) & ~Q(review_status=ReviewStatus.DISMISSED)
 
 
+def agent_said(flag: Flag) -> bool:
+    """The agent's own words, whatever a reviewer made of them: AGENT_FLAGS but for the review
+    status. The customer's words (abuse, their profanity) and a mono call's unattributed lines
+    are not."""
+    return flag.speaker == Speaker.AGENT and flag.category != Category.ABUSE
+
+
 def counts_against_agent(flag: Flag) -> bool:
     """AGENT_FLAGS for one flag in memory."""
-    return (
-        flag.speaker == Speaker.AGENT
-        and flag.category != Category.ABUSE
-        and flag.review_status != ReviewStatus.DISMISSED
-    )
+    return agent_said(flag) and flag.review_status != ReviewStatus.DISMISSED
 
 
 def agent_flags(flags: QuerySet[Flag]) -> QuerySet[Flag]:
