@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -119,17 +120,14 @@ class Analyzer:
         rows = _rows(items)
         feats: list[list[str]] = [[] for _ in rows]
         with gc_paused():
-            for i, utt, hits, context in self._stream(rows, with_rules=with_rules, with_context=True):
-                feats[i] = line_features(utt, rows[i][1], [(h.category, h.rule) for h in hits], context)
+            for entry in self._stream(rows, with_rules=with_rules, with_context=True):
+                feats[entry[0]] = _entry_features(entry, rows)
         return feats
 
     def _judge(self, chunk, rows, out: list[list[FlagHit]]) -> None:
         if not chunk:
             return
-        feats = [
-            line_features(utt, rows[i][1], [(h.category, h.rule) for h in hits], context)
-            for i, utt, hits, context in chunk
-        ]
+        feats = [_entry_features(entry, rows) for entry in chunk]
         probs = self.model.probabilities(feats)
         # Most lines are clean: no category over its threshold and no rule the model cannot judge.
         over = (probs >= self._threshold_row).any(axis=1)
@@ -218,9 +216,7 @@ class Analyzer:
             fired = [h for h in hits if h.category == category]
             for h in fired:
                 top = h.severity if _SEVERITY_RANK[h.severity] > _SEVERITY_RANK[severity] else severity
-                out.append(
-                    FlagHit(h.category, top, h.start, h.end, h.rule, h.explanation, h.suggestion, round(score, 3))
-                )
+                out.append(replace(h, severity=top, score=round(score, 3)))
             if not fired:
                 out.append(self._model_hit(utt, category, feats, score, severity))
         return dedupe(out, utt.text)
@@ -268,6 +264,12 @@ class Analyzer:
 _JUDGE_CHUNK = 128
 
 
+def _entry_features(entry, rows: list[tuple[str, str, str | None]]) -> list[str]:
+    """The model's features of one streamed row: its utterance, speaker, rule hits and context."""
+    i, utt, hits, context = entry
+    return line_features(utt, rows[i][1], [(h.category, h.rule) for h in hits], context)
+
+
 def _rows(items: Iterable[tuple[str, str] | tuple[str, str, str | None]]) -> list[tuple[str, str, str | None]]:
     rows = [(item[0], item[1], item[2] if len(item) > 2 else None) for item in items]
     for _, speaker, _ in rows:
@@ -282,8 +284,8 @@ def gc_paused() -> Iterator[None]:
 
     A batch allocates tens of thousands of small objects (tokens, sentences, feature strings)
     and keeps them until it ends, so the collector would otherwise walk them again and again
-    for nothing: a third of the analyser's time. Reference counting still frees what is done
-    with; the few cycles (a sentence and its utterance) wait for the next collection."""
+    for nothing: a third of the analyser's time. Reference counting frees what is done with
+    (a sentence holds its utterance weakly, so they make no cycle)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -401,7 +403,5 @@ def dedupe(hits: list[FlagHit], text: str = "") -> list[FlagHit]:
         top = max(group, key=lambda h: _SEVERITY_RANK[h.severity])  # first of the most severe
         start = min(h.start for h in group)
         end = max(h.end for h in group)
-        if (start, end) != (top.start, top.end):
-            top = FlagHit(top.category, top.severity, start, end, top.rule, top.explanation, top.suggestion, top.score)
-        kept.append(top)
+        kept.append(top if (start, end) == (top.start, top.end) else replace(top, start=start, end=end))
     return sorted(kept, key=lambda h: (h.start, h.category))
