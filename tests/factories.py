@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import Team, User
-from calls.models import Call, Campaign, Recording, Segment, Transcript
+from calls.models import Call, Campaign, Flag, Recording, Segment, Transcript
 
 
 class TeamFactory(factory.django.DjangoModelFactory):
@@ -85,3 +85,25 @@ def transcript_for(call, lines, layout="agent_left", status="analysing"):
         for i, (speaker, start, end, text) in enumerate(lines)
     )
     return recording
+
+
+def flag_for(call, segment, *, speaker="agent", category="dismissive", severity="medium", **fields):
+    """A flag on `segment` of `call` as analysis stores one (the call's agent, team and start
+    copied onto it); `fields` override any column."""
+    values = {
+        "call": call,
+        "segment": segment,
+        "agent": call.agent,
+        "team": call.team,
+        "call_started_at": call.started_at,
+        "speaker": speaker,
+        "category": category,
+        "severity": severity,
+        "start": 0,
+        "end": 2,
+        "excerpt": segment.text[:2],
+        "rule_code": "test",
+        "explanation": "테스트",
+        **fields,
+    }
+    return Flag.objects.create(**values)

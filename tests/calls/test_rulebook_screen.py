@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
-from calls.models import Flag, OutboxMessage, Rule, RuleVersion, Segment
+from calls.models import OutboxMessage, Rule, RuleVersion, Segment
 from calls.rulebook import rule_save
-from tests.factories import RUDE_CALL, CallFactory, transcript_for
+from tests.factories import RUDE_CALL, CallFactory, flag_for, transcript_for
 
 FAX = {
     "code": "fax-brushoff",
@@ -39,17 +39,10 @@ def _flag(call, rule_code, status="unreviewed", days_ago=0):
     if segment is None:
         segment = transcript_for(call, [("agent", 0.0, 2.0, "그건 제 담당이 아닌데요")]).transcript.segments.get()
     started = timezone.now() - timedelta(days=days_ago, hours=1)
-    return Flag.objects.create(
-        call=call,
-        segment=segment,
-        agent=call.agent,
-        team=call.team,
+    return flag_for(
+        call,
+        segment,
         call_started_at=started,
-        speaker="agent",
-        category="dismissive",
-        severity="medium",
-        start=0,
-        end=2,
         excerpt="그건",
         rule_code=rule_code,
         explanation="x",

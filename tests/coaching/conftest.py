@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from calls.models import CallAnalysis, Flag, Segment
 from coaching.models import Module
-from tests.factories import CallFactory, transcript_for
+from tests.factories import CallFactory, flag_for, transcript_for
 
 
 def segment_for(call, text: str = "그건 제 담당이 아닌데요", speaker: str = "agent") -> Segment:
@@ -16,20 +16,11 @@ def segment_for(call, text: str = "그건 제 담당이 아닌데요", speaker: 
 
 def flag_on(call, category: str = "dismissive", speaker: str = "agent", review_status: str = "unreviewed") -> Flag:
     segment = Segment.objects.filter(call=call).first() or segment_for(call)
-    return Flag.objects.create(
-        call=call,
-        segment=segment,
-        agent=call.agent,
-        team=call.team,
-        call_started_at=call.started_at,
+    return flag_for(
+        call,
+        segment,
         speaker=speaker,
         category=category,
-        severity="medium",
-        start=0,
-        end=2,
-        excerpt=segment.text[:2],
-        rule_code="test",
-        explanation="테스트",
         suggestion="담당 부서로 연결해 드리겠습니다",
         review_status=review_status,
     )

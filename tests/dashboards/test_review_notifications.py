@@ -6,10 +6,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
-from calls.models import Flag, Notification
+from calls.models import Notification
 from calls.review import flag_review, flags_review_bulk
 from qa import services as qa_services
-from tests.factories import CallFactory, transcript_for
+from tests.factories import CallFactory, flag_for, transcript_for
 
 REVIEW = Notification.Kind.REVIEW
 BELL = 'data-role="unread-count">'
@@ -19,26 +19,10 @@ def _moments(call, *specs):
     """Flags on `call`, one segment each: specs are (speaker, category, start in seconds)."""
     lines = [(speaker, start, start + 2.0, f"문장 {i}입니다") for i, (speaker, _c, start) in enumerate(specs)]
     transcript_for(call, lines)
-    flags = []
-    for segment, (speaker, category, _start) in zip(call.segments.order_by("index"), specs, strict=True):
-        flags.append(
-            Flag.objects.create(
-                call=call,
-                segment=segment,
-                agent=call.agent,
-                team=call.team,
-                call_started_at=call.started_at,
-                speaker=speaker,
-                category=category,
-                severity="medium",
-                start=0,
-                end=2,
-                excerpt=segment.text[:2],
-                rule_code="test",
-                explanation="테스트",
-            )
-        )
-    return flags
+    return [
+        flag_for(call, segment, speaker=speaker, category=category)
+        for segment, (speaker, category, _start) in zip(call.segments.order_by("index"), specs, strict=True)
+    ]
 
 
 def _reviews(user):

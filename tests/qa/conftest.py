@@ -3,9 +3,9 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from calls.models import CallAnalysis, Flag, Segment
+from calls.models import CallAnalysis, Segment
 from qa import services
-from tests.factories import transcript_for
+from tests.factories import flag_for, transcript_for
 
 SECTIONS = [
     {
@@ -60,26 +60,12 @@ def analyse(call, *, checklist: dict[str, str], flags: list[tuple[str, str, str]
             "analysed_at": timezone.now(),
         },
     )
-    made = []
-    for speaker, category, severity in flags:
-        made.append(
-            Flag.objects.create(
-                call=call,
-                segment=segment,
-                agent=call.agent,
-                team=call.team,
-                call_started_at=call.started_at,
-                speaker=speaker,
-                category=category,
-                severity=severity,
-                start=0,
-                end=2,
-                excerpt="안녕",
-                rule_code="test",
-                explanation="test",
-            )
+    return [
+        flag_for(
+            call, segment, speaker=speaker, category=category, severity=severity, excerpt="안녕", explanation="test"
         )
-    return made
+        for speaker, category, severity in flags
+    ]
 
 
 def seoul(*args) -> datetime:
